@@ -1,0 +1,1 @@
+"""Turns article files into a Whoosh index: parse → extract → write."""

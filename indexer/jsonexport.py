@@ -1,0 +1,87 @@
+"""JSON Lines (and JSON) exports: one article object per line; only `body` is required."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Iterator
+
+from .article import Article, Entities
+from .errors import ParseError
+from .htmlpage import parse_iso_datetime
+
+MAX_LINE_CHARS = 10 * 1024 * 1024
+
+
+@dataclass
+class LineError:
+    line: int
+    reason: str
+
+
+def _names(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return []
+
+
+def article_from_object(obj: object, fallback_id: str, path: str) -> Article:
+    if not isinstance(obj, dict):
+        raise ParseError("not a JSON object")
+    body = obj.get("body")
+    if not isinstance(body, str) or not body.strip():
+        raise ParseError('missing "body"')
+    date = obj.get("date")
+    parsed = parse_iso_datetime(date) if isinstance(date, str) else None
+    if date and parsed is None:
+        raise ParseError(f"unreadable date {str(date)[:40]!r}")
+    url = obj.get("url") if isinstance(obj.get("url"), str) and obj.get("url") else None
+    ents = obj.get("entities")
+    entities = Entities(
+        people=_names(ents.get("people")),
+        organisations=_names(ents.get("organisations") or ents.get("organizations")),
+        places=_names(ents.get("places")),
+    ) if isinstance(ents, dict) else Entities()
+    return Article(
+        id=str(obj.get("id") or url or fallback_id),
+        path=path,
+        url=url,
+        headline=str(obj.get("headline") or obj.get("title") or "").strip(),
+        body=body.strip(),
+        date=parsed[0] if parsed else None,
+        has_time=parsed[1] if parsed else False,
+        byline=str(obj["byline"]).strip() if obj.get("byline") else None,
+        section=str(obj["section"]).strip() if obj.get("section") else None,
+        entities=entities,
+    )
+
+
+def parse_jsonl(text: str, path: str) -> Iterator[Article | LineError]:
+    """Articles line by line; a bad line is reported and the rest of the file still counts."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        if len(line) > MAX_LINE_CHARS:
+            yield LineError(number, "line too long")
+            continue
+        try:
+            yield article_from_object(json.loads(line), f"{path}#{number}", path)
+        except json.JSONDecodeError as exc:
+            yield LineError(number, f"invalid JSON ({exc.msg})")
+        except ParseError as exc:
+            yield LineError(number, str(exc))
+
+
+def parse_json(text: str, path: str) -> Iterator[Article | LineError]:
+    """A .json export: one article object, or a list of them."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"invalid JSON ({exc.msg} at line {exc.lineno})") from exc
+    items = data if isinstance(data, list) else [data]
+    for number, obj in enumerate(items, 1):
+        try:
+            yield article_from_object(obj, f"{path}#{number}" if len(items) > 1 else path, path)
+        except ParseError as exc:
+            yield LineError(number, str(exc))

@@ -1,0 +1,59 @@
+"""The index schema, defined once: the indexer writes it, the searcher reads it."""
+from __future__ import annotations
+
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+
+# Bumped whenever a field or analyzer changes; an index of another version must be rebuilt.
+SCHEMA_VERSION = 1
+
+# Entity lists are stored as one comma-joined value per kind.
+ENTITY_FIELDS = ("people", "organisations", "places")
+# Query-language names for the searchable per-kind entity fields.
+ENTITY_SEARCH_FIELDS = {"people": "person", "organisations": "org", "places": "place"}
+
+
+def text_analyzer():
+    """Article prose: words, lower-cased, English stop words dropped, Porter-stemmed."""
+    return StemmingAnalyzer(minsize=1, cachesize=100_000)
+
+
+def name_analyzer():
+    """Names are matched as written: no stemming, no stop words ("The Who" stays findable)."""
+    return RegexTokenizer() | LowercaseFilter()
+
+
+def build_schema() -> Schema:
+    names = name_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        # The file an article came from: removing or changing the file finds its articles.
+        source=ID(stored=True),
+        url=STORED(),
+        path=STORED(),
+        headline=TEXT(analyzer=text_analyzer(), stored=True),
+        body=TEXT(analyzer=text_analyzer(), stored=True, chars=True),
+        byline=TEXT(analyzer=names, stored=True),
+        section=KEYWORD(stored=True, lowercase=True, commas=True, sortable=True, scorable=False),
+        date=DATETIME(stored=True, sortable=True),
+        people=KEYWORD(stored=True, lowercase=True, commas=True, sortable=True, scorable=False),
+        organisations=KEYWORD(stored=True, lowercase=True, commas=True, sortable=True, scorable=False),
+        places=KEYWORD(stored=True, lowercase=True, commas=True, sortable=True, scorable=False),
+        person=TEXT(analyzer=names),
+        org=TEXT(analyzer=names),
+        place=TEXT(analyzer=names),
+        entity=TEXT(analyzer=names),
+    )
+
+
+def join_names(names: list[str]) -> str:
+    """One KEYWORD value; commas inside a name would split it, so they become spaces."""
+    return ",".join(n.replace(",", " ").strip() for n in names if n.strip())
+
+
+def split_names(value: str | bytes | None) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, bytes):
+        value = value.decode("utf-8")
+    return [n for n in value.split(",") if n]

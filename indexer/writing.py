@@ -1,0 +1,254 @@
+"""Incremental indexing: find what changed, parse it in worker processes, commit in batches.
+
+A batch's articles, the deletions of their files' old articles and the manifest entries of
+those files become visible together: the manifest is saved right after the commit."""
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from whoosh.writing import SegmentWriter
+
+from .article import Article
+from .errors import ParseError
+from .manifest import FileState, Manifest, file_sha1
+from .parse import ParsedFile, is_article_file, parse_file
+from .schema import ENTITY_FIELDS, ENTITY_SEARCH_FIELDS, join_names
+from .store import IndexDir, fsync_tree
+
+BATCH_ARTICLES = 2000
+
+
+@dataclass
+class Summary:
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    articles: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return self.added + self.updated + self.deleted
+
+
+@dataclass
+class Source:
+    """A file found under a PATH argument, with the root its relative id is taken from."""
+
+    path: Path
+    root: Path
+    key: str
+    size: int
+    mtime_ns: int
+
+
+def walk(paths: Iterable[Path]) -> Iterator[Source]:
+    for given in paths:
+        if given.is_dir():
+            root = given
+            files = sorted(p for p in given.rglob("*") if p.is_file() and is_article_file(p)
+                           and not any(part.startswith(".") for part in p.relative_to(given).parts))
+        else:
+            root, files = given.parent, [given]
+        for path in files:
+            st = path.stat()
+            yield Source(path, root, str(path.resolve()), st.st_size, st.st_mtime_ns)
+
+
+def _under(key: str, roots: list[Path]) -> bool:
+    return any(key == str(r) or key.startswith(str(r) + os.sep) for r in roots)
+
+
+def article_document(article: Article, source: str) -> dict:
+    """An Article as Whoosh field values (the schema's field names)."""
+    doc = {
+        "id": article.id,
+        "source": source,
+        "url": article.url,
+        "path": article.path,
+        "headline": article.headline,
+        "body": article.body,
+    }
+    if article.byline:
+        doc["byline"] = article.byline
+    if article.section:
+        doc["section"] = article.section.replace(",", " ")
+    if article.date is not None:
+        doc["date"] = article.date
+    all_names: list[str] = []
+    for kind in ENTITY_FIELDS:
+        names = getattr(article.entities, kind)
+        if names:
+            doc[kind] = join_names(names)
+            doc[ENTITY_SEARCH_FIELDS[kind]] = " , ".join(names)
+            all_names.extend(names)
+    if all_names:
+        doc["entity"] = " , ".join(all_names)
+    return doc
+
+
+def _parse_job(path: str, root: str, with_entities: bool) -> ParsedFile | str:
+    """Runs in a worker process; a refusal comes back as its reason."""
+    try:
+        return parse_file(Path(path), Path(root), with_entities=with_entities)
+    except ParseError as exc:
+        return str(exc)
+    except (OSError, ValueError, RecursionError, MemoryError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+class _Batch:
+    """Articles waiting for the next commit, deduplicated by id (Whoosh cannot see a
+    document added earlier in the same writer, so two updates of one id would both stay)."""
+
+    def __init__(self) -> None:
+        self.articles: dict[str, tuple[Article, str]] = {}
+        self.sources: dict[str, FileState] = {}
+        self.deleted_sources: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.articles) + len(self.deleted_sources)
+
+
+def update_index(
+    paths: list[Path],
+    index_dir: IndexDir,
+    *,
+    rebuild: bool = False,
+    dry_run: bool = False,
+    with_entities: bool = True,
+    workers: int | None = None,
+    batch_articles: int = BATCH_ARTICLES,
+    on_error: Callable[[str, str], None] = lambda path, reason: None,
+    on_progress: Callable[[int, int], None] = lambda done, total: None,
+) -> Summary:
+    started = time.monotonic()
+    summary = Summary(dry_run=dry_run)
+    with index_dir.writer_lock():
+        live = index_dir.current()
+        if live is not None and not rebuild:
+            index_dir.check_version(live)
+        gen = None if dry_run else (index_dir.new_generation() if rebuild or live is None else live)
+        if gen is not None:
+            index_dir.clean_leftovers(gen)
+        manifest = Manifest() if rebuild or live is None else Manifest.load(live)
+
+        roots = [p.resolve() for p in paths]
+        todo: list[tuple[Source, str]] = []
+        seen: set[str] = set()
+        for src in walk(paths):
+            seen.add(src.key)
+            old = manifest.files.get(src.key)
+            if old and old.size == src.size and old.mtime_ns == src.mtime_ns:
+                summary.unchanged += 1
+                continue
+            sha1 = file_sha1(src.path)
+            if old and old.sha1 == sha1:
+                old.size, old.mtime_ns = src.size, src.mtime_ns
+                summary.unchanged += 1
+                continue
+            todo.append((src, sha1))
+        gone = [key for key in manifest.files if key not in seen and _under(key, roots)]
+
+        if dry_run:
+            summary.added = sum(1 for s, _ in todo if s.key not in manifest.files)
+            summary.updated = len(todo) - summary.added
+            summary.deleted = len(gone)
+            summary.seconds = time.monotonic() - started
+            return summary
+
+        assert gen is not None
+        ix = index_dir.open_generation(gen)
+        batch = _Batch()
+        batch.deleted_sources = gone
+
+        def commit() -> None:
+            writer = SegmentWriter(ix, timeout=30.0, limitmb=256)
+            try:
+                for key in batch.deleted_sources:
+                    writer.delete_by_term("source", key)
+                for key, state in batch.sources.items():
+                    # A file that now fails to parse keeps its last good articles.
+                    if state.error is None:
+                        writer.delete_by_term("source", key)
+                for article, key in batch.articles.values():
+                    writer.update_document(**article_document(article, key))
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+            fsync_tree(gen)
+            for key in batch.deleted_sources:
+                manifest.files.pop(key, None)
+            for key, state in batch.sources.items():
+                old = manifest.files.get(key)
+                if state.error is not None and old is not None:
+                    state.articles = old.articles
+                manifest.files[key] = state
+            manifest.save(gen)
+
+        def parsed(src: Source, sha1: str, result: ParsedFile | str) -> None:
+            shown = src.path.as_posix()
+            state = FileState(sha1, src.size, src.mtime_ns)
+            if isinstance(result, str):
+                summary.failed += 1
+                summary.failures.append((shown, result))
+                on_error(shown, result)
+                state.error = result
+            else:
+                for problem in result.errors:
+                    on_error(shown, problem)
+                for article in result.articles:
+                    batch.articles[article.id] = (article, src.key)
+                state.articles = len(result.articles)
+                summary.articles += len(result.articles)
+                if src.key in manifest.files:
+                    summary.updated += 1
+                else:
+                    summary.added += 1
+            batch.sources[src.key] = state
+
+        summary.deleted = len(gone)
+        for src, sha1, result in _parse_all(todo, with_entities, workers, on_progress):
+            parsed(src, sha1, result)
+            if len(batch) >= batch_articles:
+                commit()
+                batch = _Batch()
+        if batch.sources or batch.deleted_sources or gen != live:
+            commit()
+        if gen != live:
+            index_dir.activate(gen)
+        ix.close()
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _parse_all(todo: list[tuple[Source, str]], with_entities: bool, workers: int | None,
+               on_progress: Callable[[int, int], None]) -> Iterator[tuple[Source, str, ParsedFile | str]]:
+    total = len(todo)
+    workers = workers or os.cpu_count() or 1
+    if workers == 1 or total <= 2:
+        for done, (src, sha1) in enumerate(todo, 1):
+            yield src, sha1, _parse_job(str(src.path), str(src.root), with_entities)
+            on_progress(done, total)
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, total)) as pool:
+        futures = {pool.submit(_parse_job, str(src.path), str(src.root), with_entities): (src, sha1)
+                   for src, sha1 in todo}
+        for done, future in enumerate(as_completed(futures), 1):
+            src, sha1 = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # a worker died (e.g. out of memory): name the file, go on
+                result = f"parser crashed: {type(exc).__name__}: {exc}"
+            yield src, sha1, result
+            on_progress(done, total)
