@@ -15,19 +15,19 @@ MAX_NER_CHARS = 20_000
 
 _KIND = {"PERSON": "people", "ORG": "organisations", "GPE": "places", "LOC": "places", "FAC": "places"}
 
-# Spellings of one name, folded to the form readers search for.  Folding also fixes the kind
+# Spellings of one name, folded to the form readers search for (dots are ignored: U.S. = US).  Folding also fixes the kind
 # ("US" is tagged ORG or GPE depending on the sentence).
 _ALIASES: dict[str, tuple[str, str]] = {}
 for _canonical, _kind, _variants in [
-    ("United States", "places", ["US", "U.S.", "U.S", "USA", "U.S.A.", "United States of America", "America"]),
-    ("United Kingdom", "places", ["UK", "U.K.", "Britain", "Great Britain", "United Kingdom"]),
-    ("European Union", "organisations", ["EU", "E.U.", "European Union"]),
-    ("United Nations", "organisations", ["UN", "U.N.", "United Nations"]),
-    ("Soviet Union", "places", ["USSR", "U.S.S.R.", "Soviet Union"]),
-    ("United Arab Emirates", "places", ["UAE", "U.A.E.", "United Arab Emirates"]),
+    ("United States", "places", ["US", "USA", "United States of America", "America"]),
+    ("United Kingdom", "places", ["UK", "Britain", "Great Britain"]),
+    ("European Union", "organisations", ["EU"]),
+    ("United Nations", "organisations", ["UN"]),
+    ("Soviet Union", "places", ["USSR"]),
+    ("United Arab Emirates", "places", ["UAE"]),
 ]:
     for _v in [_canonical, *_variants]:
-        _ALIASES[_v.casefold()] = (_canonical, _kind)
+        _ALIASES[_v.replace(".", "").casefold()] = (_canonical, _kind)
 
 _TITLES = re.compile(
     r"^(?:(?:Mr|Mrs|Ms|Miss|Dr|Prof|Sir|Dame|Lord|Lady|Gen|Lt|Col|Capt|Sgt|Adm|Rep|Sen|Gov|"
@@ -65,7 +65,7 @@ def fold(mentions: Iterable[tuple[str, str]]) -> Entities:
             name = _person(name)
         if not name or not re.search(r"[^\W\d_]", name) or len(name) > 80:
             continue
-        alias = _ALIASES.get(name.casefold())
+        alias = _ALIASES.get(name.replace(".", "").casefold())
         if alias:
             name, kind = alias
         key = (kind, name)

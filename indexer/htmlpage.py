@@ -184,6 +184,18 @@ def choose_headline(soup: BeautifulSoup, meta: dict[str, str], ld: dict) -> str:
     return from_title or (h1s[0] if h1s else "")
 
 
+def _drop_repeated_heading(body: str, headline: str) -> str:
+    """Extraction sometimes keeps the <h1> and the byline line above the first paragraph."""
+    paragraphs = body.split("\n\n")
+    while len(paragraphs) > 1:
+        first = _norm(paragraphs[0])
+        if first == _norm(headline) or (len(first) < 100 and re.match(r"by\s", first)):
+            paragraphs.pop(0)
+        else:
+            break
+    return "\n\n".join(paragraphs)
+
+
 def parse_html(data: bytes, url: str | None = None) -> HtmlArticle:
     soup = BeautifulSoup(data, "lxml")
     doc = trafilatura.bare_extraction(data, url=url, with_metadata=True, include_comments=False,
@@ -197,6 +209,7 @@ def parse_html(data: bytes, url: str | None = None) -> HtmlArticle:
     ld_first = ld[0] if ld else {}
     meta = page_meta(soup)
     headline = choose_headline(soup, meta, ld_first) or _clean(doc.title if doc else "")
+    body = _drop_repeated_heading(body, headline)
 
     time_tag = soup.find("time", datetime=True)
     date_info = None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.columns import NumericColumn
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 # Bumped whenever a field or analyzer changes; an index of another version must be rebuilt.
@@ -31,11 +32,12 @@ def build_schema() -> Schema:
         source=ID(stored=True),
         url=STORED(),
         path=STORED(),
-        headline=TEXT(analyzer=text_analyzer(), stored=True),
-        body=TEXT(analyzer=text_analyzer(), stored=True, chars=True),
+        headline=TEXT(analyzer=text_analyzer(), stored=True, spelling=True),
+        body=TEXT(analyzer=text_analyzer(), stored=True, chars=True, spelling=True),
         byline=TEXT(analyzer=names, stored=True),
         section=KEYWORD(stored=True, lowercase=True, commas=True, sortable=True, scorable=False),
-        date=DATETIME(stored=True, sortable=True),
+        # Undated articles sort as the oldest (column default 0), not the newest.
+        date=DATETIME(stored=True, sortable=NumericColumn("Q", default=0)),
         people=KEYWORD(stored=True, lowercase=True, commas=True, sortable=True, scorable=False),
         organisations=KEYWORD(stored=True, lowercase=True, commas=True, sortable=True, scorable=False),
         places=KEYWORD(stored=True, lowercase=True, commas=True, sortable=True, scorable=False),

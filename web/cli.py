@@ -112,3 +112,126 @@ def index(paths: tuple[Path, ...], index_path: Path | None, rebuild: bool, dry_r
             f"{summary.deleted}, unchanged {summary.unchanged}, failed {summary.failed} files; "
             f"{summary.articles} articles parsed in {summary.seconds:.1f}s")
     sys.exit(1 if summary.failed else 0)
+
+
+def _archive(index_path: Path | None):
+    from searcher import Archive
+
+    return Archive(_index_dir(index_path))
+
+
+def _date(ctx, param, value: str | None):
+    from searcher.request import QueryError, parse_date
+
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except QueryError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@main.command()
+@click.argument("query", nargs=-1)
+@index_option
+@click.option("--limit", "per_page", type=click.IntRange(1, 100), default=10, show_default=True,
+              help="Hits per page.")
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True, help="Page number.")
+@click.option("--match", type=click.Choice(["all", "any"]), default="all", show_default=True,
+              help="all: every word must appear (falls back to any when nothing matches); "
+                   "any: articles with more of the words rank first.")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance",
+              show_default=True, help="Order of hits; relevance includes a mild recency boost.")
+@click.option("--since", callback=_date, help="Only articles on or after this date (YYYY-MM-DD).")
+@click.option("--until", callback=_date, help="Only articles on or before this date (YYYY-MM-DD).")
+@click.option("--entity", "entities", multiple=True, help="Only articles naming this person, "
+              "organisation or place (repeat for several).")
+@click.option("--section", help="Only articles of this section.")
+@click.option("--no-recency", is_flag=True, help="Rank by text relevance alone.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (for scripts).")
+def search(query: tuple[str, ...], index_path: Path | None, per_page: int, page: int, match: str,
+           sort: str, since, until, entities: tuple[str, ...], section: str | None,
+           no_recency: bool, as_json: bool) -> None:
+    """Search the archive.
+
+    QUERY supports "phrases", AND/OR/NOT, -word, headline:/byline:/section:/entity:/person:/
+    org:/place: fields, prefixes (drone*), fuzzy words (dron~) and dates (date:2026-01,
+    date:[2025-12-01 TO 2026-01-31], date:yesterday, date:"last week").
+    """
+    from searcher import QueryError, SearchRequest
+    from searcher.snippets import html_to_terminal
+
+    request = SearchRequest(query=" ".join(query), page=page, per_page=per_page, match=match,
+                            sort=sort, since=since, until=until, entities=list(entities),
+                            section=section, recency=not no_recency)
+    try:
+        result = _archive(index_path).search(request)
+    except (QueryError, IndexProblem) as exc:
+        _error(str(exc))
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+        return
+    bold = sys.stdout.isatty()
+    if result.notice:
+        click.echo(result.notice)
+    first = (result.page - 1) * result.per_page + 1
+    shown = f"{first}–{first + len(result.hits) - 1} of " if result.hits else ""
+    click.echo(f"{shown}{result.total} articles ({result.seconds * 1000:.0f} ms)")
+    for hit in result.hits:
+        click.echo("")
+        click.secho(hit.headline or "(no headline)", bold=True)
+        meta = " · ".join(x for x in [hit.date, hit.byline, hit.section, hit.url or hit.path] if x)
+        click.echo(f"  {meta}")
+        click.echo("  " + html_to_terminal(hit.snippet, bold).replace("\n", " "))
+    if result.suggestion:
+        click.echo(f"\nDid you mean: {result.suggestion}")
+    if result.hits and result.page < result.pages:
+        click.echo(f"\nMore: --page {result.page + 1} (of {result.pages})")
+
+
+@main.command()
+@click.argument("article_id")
+@index_option
+@click.option("--limit", type=click.IntRange(1, 50), default=5, show_default=True, help="How many.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (for scripts).")
+def related(article_id: str, index_path: Path | None, limit: int, as_json: bool) -> None:
+    """Articles most like ARTICLE_ID (its id as shown by search --json)."""
+    from dataclasses import asdict
+
+    try:
+        hits = _archive(index_path).related(article_id, limit=limit)
+    except KeyError:
+        _error(f"no article with id {article_id!r}")
+        sys.exit(2)
+    except IndexProblem as exc:
+        _error(str(exc))
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps({"id": article_id, "related": [asdict(h) for h in hits]}, ensure_ascii=False))
+        return
+    for hit in hits:
+        click.echo(f"{hit.date or '':10}  {hit.headline}  [{hit.id}]")
+
+
+@main.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (for scripts).")
+def stats(index_path: Path | None, as_json: bool) -> None:
+    """Article count, date range, top entities, index size and last update."""
+    try:
+        figures = _archive(index_path).stats()
+    except IndexProblem as exc:
+        _error(str(exc))
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False))
+        return
+    click.echo(f"Index:        {figures['index']} (schema {figures['schema_version']})")
+    click.echo(f"Articles:     {figures['articles']} ({figures['undated']} undated)")
+    click.echo(f"Dates:        {figures['first_date'] or '-'} to {figures['last_date'] or '-'}")
+    click.echo(f"Size:         {figures['index_bytes'] / 1e6:.1f} MB in {figures['segments']} segment(s)")
+    click.echo(f"Last update:  {figures['last_update'] or '-'}")
+    for kind, top in figures["top_entities"].items():
+        names = ", ".join(f"{t['value']} ({t['count']})" for t in top[:8]) or "-"
+        click.echo(f"Top {kind + ':':14}{names}")

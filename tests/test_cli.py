@@ -1,0 +1,82 @@
+import json
+
+from click.testing import CliRunner
+
+from web.cli import main
+
+from .conftest import EXAMPLES, SEED, corpus
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_every_command_has_help():
+    for command in ["parse", "index", "search", "related", "stats"]:
+        result = run(command, "--help")
+        assert result.exit_code == 0 and "Usage:" in result.output and len(result.output) > 200
+
+
+def test_parse_prints_one_json_object_per_article():
+    corpus("seed")
+    result = run("parse", SEED, "--json")
+    assert result.exit_code == 0
+    article = json.loads(result.output)
+    assert article["headline"] == "US, Russian military chiefs resume contact to discuss drone"
+    assert article["date"] == "2026-01-07"
+    assert article["path"] == str(SEED)
+    assert "Lloyd Austin" in article["entities"]["people"]
+    assert set(article) >= {"id", "url", "path", "headline", "date", "byline", "section", "body", "entities"}
+
+
+def test_parse_names_bad_files_and_exits_1(tmp_path):
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "ok.txt").write_text("Headline\n\nBody text.")
+    result = run("parse", tmp_path, "--json", "--no-entities")
+    assert result.exit_code == 1
+    assert "empty.txt: empty file" in result.stderr
+    assert json.loads(result.stdout)["headline"] == "Headline"
+
+
+def test_index_then_rerun_reports_nothing_to_do(tmp_path):
+    ix = tmp_path / "ix"
+    first = run("index", EXAMPLES, "--index", ix, "--no-entities")
+    assert first.exit_code == 0 and "added 4" in first.output
+    again = run("index", EXAMPLES, "--index", ix, "--no-entities")
+    assert again.exit_code == 0 and "Nothing to do: 4 files unchanged" in again.output
+
+
+def test_search_json_contract(examples_index):
+    result = run("search", "black", "sea", "--index", examples_index, "--json")
+    data = json.loads(result.output)
+    assert set(data) >= {"query", "total", "page", "hits", "suggestion", "facets"}
+    assert data["query"] == "black sea" and data["total"] == 1
+    assert set(data["hits"][0]) >= {"id", "url", "path", "headline", "date", "score", "snippet", "entities"}
+    assert "<mark>Black</mark> <mark>Sea</mark>" in data["hits"][0]["snippet"]
+    assert set(data["facets"]) >= {"people", "organisations", "places", "section", "month"}
+
+
+def test_search_human_output_and_suggestion(examples_index):
+    found = run("search", "drone", "--index", examples_index)
+    assert "US, Russian military chiefs resume contact to discuss drone" in found.output
+    assert "3 articles" in found.output
+    typo = run("search", "dron", "--index", examples_index)
+    assert "Did you mean: drone" in typo.output
+
+
+def test_search_refuses_bad_queries_with_one_line(examples_index):
+    result = run("search", "*a*", "--index", examples_index)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "error:" in result.stderr
+
+
+def test_missing_index_is_a_clear_error(tmp_path):
+    result = run("search", "drone", "--index", tmp_path / "nothing")
+    assert result.exit_code == 2 and "run newsdesk index" in result.stderr
+
+
+def test_stats_and_related(examples_index):
+    stats = json.loads(run("stats", "--index", examples_index, "--json").output)
+    assert stats["articles"] == 8 and stats["first_date"] == "2025-12-18"
+    assert stats["last_date"] == "2026-01-12"
+    related = json.loads(run("related", "ld-2026-01-08-ukraine-energy", "--index", examples_index, "--json").output)
+    assert related["related"][0]["id"] == "london-daily-us-russia-drone.txt"

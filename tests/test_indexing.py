@@ -1,0 +1,161 @@
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from whoosh.query import Every, Term
+
+from indexer.store import IndexDir, IndexerBusy, IndexProblem, INFO_FILE
+from indexer.writing import update_index
+
+from .conftest import corpus
+
+
+def ids(root: Path) -> list[str]:
+    ix = IndexDir(root).open()
+    with ix.searcher() as s:
+        return sorted(f["id"] for f in s.all_stored_fields())
+
+
+def index(paths, root, **kw):
+    kw.setdefault("with_entities", False)
+    kw.setdefault("workers", 1)
+    return update_index(list(paths), IndexDir(root), **kw)
+
+
+def test_first_run_adds_then_rerun_does_nothing(articles_dir, tmp_path):
+    root = tmp_path / "ix"
+    first = index([articles_dir], root)
+    assert (first.added, first.failed, first.articles) == (4, 0, 8)
+    second = index([articles_dir], root)
+    assert (second.changed, second.unchanged, second.articles) == (0, 4, 0)
+    assert len(ids(root)) == 8
+
+
+def test_changed_file_is_reparsed_and_replaces_its_articles(articles_dir, tmp_path):
+    root = tmp_path / "ix"
+    index([articles_dir], root)
+    export = articles_dir / "london-daily-export.jsonl"
+    lines = export.read_text().splitlines()
+    edited = json.loads(lines[0])
+    edited["headline"] = "Rail strike called off after late-night deal"
+    export.write_text("\n".join([json.dumps(edited), *lines[2:]]) + "\n")  # line 2 removed
+    summary = index([articles_dir], root)
+    assert (summary.updated, summary.added, summary.unchanged) == (1, 0, 3)
+    assert "ld-2025-12-29-drone-airport" not in ids(root)
+    ix = IndexDir(root).open()
+    with ix.searcher() as s:
+        doc = s.document(id="ld-2025-12-18-rail-strike")
+        assert doc["headline"] == "Rail strike called off after late-night deal"
+        assert s.doc_count() == 7
+
+
+def test_touched_but_identical_file_is_not_reparsed(articles_dir, tmp_path):
+    root = tmp_path / "ix"
+    index([articles_dir], root)
+    path = articles_dir / "london-daily-thames-barrier.txt"
+    os.utime(path, (time.time() + 60, time.time() + 60))
+    summary = index([articles_dir], root)
+    assert summary.changed == 0 and summary.articles == 0
+
+
+def test_deleted_and_renamed_files(articles_dir, tmp_path):
+    root = tmp_path / "ix"
+    index([articles_dir], root)
+    (articles_dir / "norfolk-wind-farm.html").unlink()
+    (articles_dir / "london-daily-thames-barrier.txt").rename(articles_dir / "thames.txt")
+    summary = index([articles_dir], root)
+    assert (summary.deleted, summary.added) == (2, 1)
+    found = ids(root)
+    assert "thames.txt" in found and "london-daily-thames-barrier.txt" not in found
+    assert "https://londondaily.example/business/norfolk-wind-farm-grid" not in found
+    assert len(found) == 7
+
+
+def test_bad_files_are_named_and_the_run_goes_on(articles_dir, tmp_path):
+    (articles_dir / "empty.txt").write_bytes(b"")
+    (articles_dir / "junk.html").write_bytes(bytes(range(256)) * 40)
+    (articles_dir / "broken.html.gz").write_bytes(b"not gzip at all")
+    (articles_dir / "huge.html").write_bytes(b"<p>" + b"x" * (11 * 1024 * 1024) + b"</p>")
+    (articles_dir / "cp1252.txt").write_bytes("Café prices rise\n\nA \x93quoted\x94 rise of 5\x80.".encode("latin-1"))
+    errors: list[tuple[str, str]] = []
+    summary = index([articles_dir], tmp_path / "ix", on_error=lambda p, r: errors.append((p, r)))
+    named = {Path(p).name: reason for p, reason in errors}
+    assert set(named) == {"empty.txt", "junk.html", "broken.html.gz", "huge.html"}
+    assert "empty" in named["empty.txt"] and "too large" in named["huge.html"]
+    assert summary.failed == 4 and summary.added == 5
+    ix = IndexDir(tmp_path / "ix").open()
+    with ix.searcher() as s:
+        assert s.document(id="cp1252.txt")["body"] == "A “quoted” rise of 5€."
+
+
+def test_a_file_that_breaks_keeps_its_last_good_articles(articles_dir, tmp_path):
+    root = tmp_path / "ix"
+    index([articles_dir], root)
+    (articles_dir / "london-daily-thames-barrier.txt").write_bytes(b"\x00\x01binary now")
+    summary = index([articles_dir], root)
+    assert summary.failed == 1
+    assert "london-daily-thames-barrier.txt" in ids(root)
+
+
+def test_second_indexer_is_refused_with_the_pid(articles_dir, tmp_path):
+    root = tmp_path / "ix"
+    index([articles_dir], root)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom indexer.store import IndexDir\n"
+         f"with IndexDir({str(root)!r}).writer_lock():\n    print('locked', flush=True)\n    time.sleep(30)\n"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(IndexerBusy, match=rf"another indexer \(pid {holder.pid}\) is running"):
+            index([articles_dir], root)
+    finally:
+        holder.kill()
+        holder.wait()
+    # The kernel released the dead holder's lock: the next run goes ahead.
+    assert index([articles_dir], root).failed == 0
+
+
+def test_rebuild_swaps_in_a_new_generation(articles_dir, tmp_path):
+    root = tmp_path / "ix"
+    index([articles_dir], root)
+    old = IndexDir(root).current()
+    summary = index([articles_dir], root, rebuild=True)
+    assert summary.added == 4
+    new = IndexDir(root).current()
+    assert new != old and not old.exists()
+    assert len(ids(root)) == 8
+
+
+def test_index_of_another_schema_version_is_refused(articles_dir, tmp_path):
+    root = tmp_path / "ix"
+    index([articles_dir], root)
+    info = IndexDir(root).current() / INFO_FILE
+    info.write_text(json.dumps({"schema_version": 0}))
+    with pytest.raises(IndexProblem, match="newsdesk index --rebuild"):
+        IndexDir(root).open()
+    with pytest.raises(IndexProblem, match="--rebuild"):
+        index([articles_dir], root)
+    assert index([articles_dir], root, rebuild=True).added == 4
+
+
+def test_dry_run_writes_nothing(articles_dir, tmp_path):
+    root = tmp_path / "ix"
+    summary = index([articles_dir], root, dry_run=True)
+    assert summary.added == 4
+    assert IndexDir(root).current() is None
+
+
+def test_batches_commit_and_parallel_workers_agree(tmp_path):
+    bbc = corpus("bbc-news", "entertainment")
+    root = tmp_path / "ix"
+    summary = update_index([bbc], IndexDir(root), with_entities=False, workers=2, batch_articles=100)
+    assert summary.added == 386 and summary.failed == 0
+    ix = IndexDir(root).open()
+    with ix.searcher() as s:
+        assert s.doc_count() == 386
+        assert s.document(id="001.txt")["headline"] == "Gallery unveils interactive tree"
+    assert len(list(IndexDir(root).current().glob("*.toc"))) == 1

@@ -1,0 +1,40 @@
+import json
+
+import pytest
+
+from indexer.errors import ParseError
+from indexer.parse import parse_file
+
+from .conftest import EXAMPLES
+
+
+def test_export_lines_become_articles_with_their_own_ids():
+    result = parse_file(EXAMPLES / "london-daily-export.jsonl", EXAMPLES, with_entities=False)
+    assert len(result.articles) == 5
+    first = result.articles[0]
+    assert first.id == "ld-2025-12-18-rail-strike"
+    assert first.section == "UK" and first.byline == "Tom Okafor"
+    assert first.iso_date() == "2025-12-18"
+    assert result.articles[1].iso_date() == "2025-12-29T17:05:00"
+
+
+def test_only_body_is_required_and_bad_lines_are_reported(tmp_path):
+    path = tmp_path / "export.jsonl"
+    path.write_text("\n".join([
+        json.dumps({"body": "A body with no other field at all."}),
+        "{not json",
+        json.dumps({"headline": "No body here"}),
+        json.dumps({"body": "Dated", "date": "last tuesday"}),
+        json.dumps({"body": "Given entities", "entities": {"people": ["Ada Lovelace"]}}),
+    ]))
+    result = parse_file(path, tmp_path)
+    assert [a.id for a in result.articles] == ["export.jsonl#1", "export.jsonl#5"]
+    assert result.articles[1].entities.people == ["Ada Lovelace"]  # given entities are kept
+    assert [e.split(":")[0] for e in result.errors] == ["line 2", "line 3", "line 4"]
+
+
+def test_export_without_any_usable_line_is_refused(tmp_path):
+    path = tmp_path / "export.jsonl"
+    path.write_text('{"headline": "x"}\n')
+    with pytest.raises(ParseError, match="no usable article"):
+        parse_file(path, tmp_path)

@@ -1,0 +1,235 @@
+import datetime as dt
+import json
+
+import pytest
+
+from indexer.store import IndexDir
+from indexer.writing import update_index
+from searcher import Archive, QueryError, SearchRequest
+
+from .conftest import corpus
+
+
+@pytest.fixture(scope="session")
+def archive(examples_index) -> Archive:
+    return Archive(examples_index)
+
+
+@pytest.fixture(scope="session")
+def bbc(tmp_path_factory) -> Archive:
+    """All 2,225 BBC articles (no entities): sections, duplicates-in-the-wild, real words."""
+    root = tmp_path_factory.mktemp("bbc") / "ix"
+    update_index([corpus("bbc-news")], IndexDir(root), with_entities=False)
+    return Archive(root)
+
+
+def search(archive, q="", **kw) -> "SearchResult":
+    return archive.search(SearchRequest(query=q, **kw))
+
+
+def headlines(result) -> list[str]:
+    return [h.headline for h in result.hits]
+
+
+def test_plain_word_finds_seed_with_mark_in_snippet(archive):
+    result = search(archive, "drone")
+    assert "US, Russian military chiefs resume contact to discuss drone" in headlines(result)
+    seed = next(h for h in result.hits if h.id == "london-daily-us-russia-drone.txt")
+    assert "<mark>drone</mark>" in seed.snippet
+
+
+def test_stemming_finds_other_forms(archive):
+    assert "Ukraine restores power to Kyiv after overnight drone attack" in headlines(search(archive, "drones"))
+
+
+def test_headline_match_ranks_above_body_only_match(bbc):
+    result = search(bbc, "broadband", per_page=5, recency=False)
+    assert all("broadband" in h.lower() for h in headlines(result)[:3])
+
+
+def test_phrase_only_matches_adjacent_words(archive):
+    assert headlines(search(archive, '"black sea"')) == \
+        ["US, Russian military chiefs resume contact to discuss drone"]
+    assert search(archive, '"sea black"').total == 0
+
+
+def test_boolean_operators_and_minus(archive):
+    drone = search(archive, "drone").total
+    assert drone == 3
+    assert search(archive, "drone -russian").total == 1  # Gatwick only
+    assert search(archive, "drone NOT gatwick").total == 2
+    assert search(archive, "gatwick OR kyiv").total == 2
+    assert search(archive, "drone AND gatwick").total == 1
+
+
+def test_fields_and_entities(archive):
+    assert headlines(search(archive, 'entity:"Lloyd Austin"')) == \
+        ["US, Russian military chiefs resume contact to discuss drone"]
+    assert search(archive, "person:milley").total == 1
+    assert search(archive, "headline:barrier").total == 1
+    assert search(archive, "section:business").total == 2
+    assert search(archive, "byline:okafor").total == 2
+    assert search(archive, "place:ukraine").total == 2
+
+
+def test_dates_in_the_query(archive):
+    assert search(archive, "date:2025-12").total == 2
+    assert search(archive, "date:2026-01-07").total == 1
+    assert search(archive, "date:[2026-01-05 TO 2026-01-08]").total == 3
+    # Whoosh's own date plugin reads this as all of 2026; we keep the stated range.
+    assert search(archive, "date:[2026-01-01 to 2026-01-06]").total == 1
+    assert search(archive, "drone date:[2025-12-01 TO 2025-12-31]").total == 1
+
+
+def test_natural_dates_are_relative_to_today(tmp_path):
+    today = dt.date.today()
+    export = tmp_path / "fresh.jsonl"
+    export.write_text("\n".join(json.dumps(o) for o in [
+        {"id": "y", "headline": "Radio mast falls", "body": "A radio mast fell.", "date": (today - dt.timedelta(days=1)).isoformat()},
+        {"id": "old", "headline": "Radio history", "body": "Old radio news.", "date": "2001-05-05"},
+    ]))
+    update_index([tmp_path], IndexDir(tmp_path / "ix"), with_entities=False, workers=1)
+    archive = Archive(tmp_path / "ix")
+    assert [h.id for h in search(archive, "date:yesterday radio").hits] == ["y"]
+    assert [h.id for h in search(archive, 'radio date:"last week"').hits] == ["y"]
+    assert search(archive, "date:today").total == 0
+
+
+def test_match_all_falls_back_to_any_with_a_notice(archive):
+    result = search(archive, "gatwick zelensky")
+    assert result.match == "any" and result.total == 2 and result.notice
+    assert search(archive, "gatwick zelensky", match="any").notice is None
+    assert search(archive, "gatwick runway").notice is None
+
+
+def test_any_ranks_articles_with_more_of_the_words_first(archive):
+    result = search(archive, "drone gatwick runway", match="any")
+    assert result.hits[0].id == "ld-2025-12-29-drone-airport"
+
+
+def test_filters_since_until_entity_section(archive):
+    assert search(archive, "drone", since=dt.date(2026, 1, 1)).total == 2
+    assert search(archive, "drone", until=dt.date(2025, 12, 31)).total == 1
+    assert search(archive, "", entities=["Lloyd Austin"]).total == 1
+    assert search(archive, "", entities=["lloyd austin"]).total == 1
+    assert search(archive, "", section="uk").total == 2
+    with pytest.raises(QueryError):
+        search(archive, "drone", since=dt.date(2026, 2, 1), until=dt.date(2026, 1, 1))
+
+
+def test_sorts(archive):
+    newest = [h.date for h in search(archive, "", sort="newest", per_page=20).hits]
+    assert newest == sorted(newest, reverse=True) and len(newest) == 8
+    oldest = [h.date for h in search(archive, "", sort="oldest", per_page=20).hits]
+    assert oldest == sorted(oldest)
+
+
+def test_undated_articles_sort_last_both_ways(bbc, tmp_path):
+    export = tmp_path / "a.jsonl"
+    export.write_text(json.dumps({"id": "d", "body": "kettle news", "date": "2020-01-01"}) + "\n"
+                      + json.dumps({"id": "u", "body": "kettle news again"}) + "\n")
+    update_index([tmp_path], IndexDir(tmp_path / "ix"), with_entities=False, workers=1)
+    archive = Archive(tmp_path / "ix")
+    assert [h.id for h in search(archive, "kettle", sort="newest").hits] == ["d", "u"]
+    assert [h.id for h in search(archive, "kettle", sort="oldest").hits] == ["d", "u"]
+
+
+def test_pagination_and_bounds(bbc):
+    first = search(bbc, "government", per_page=10)
+    second = search(bbc, "government", per_page=10, page=2)
+    assert first.total == second.total > 20
+    assert not {h.id for h in first.hits} & {h.id for h in second.hits}
+    beyond = search(bbc, "government", per_page=10, page=first.pages + 1)
+    assert beyond.hits == [] and beyond.total == first.total
+    for bad in [dict(page=0), dict(per_page=0), dict(per_page=101)]:
+        with pytest.raises(QueryError):
+            search(bbc, "government", **bad)
+
+
+def test_facets_count_the_whole_result_set(bbc, archive):
+    sections = {f.value: f.count for f in search(bbc, "").facets["section"]}
+    assert sections == {"business": 510, "sport": 511, "politics": 417, "tech": 401, "entertainment": 386}
+    facets = search(archive, "drone").facets
+    assert {"value": "Ukraine", "count": 2} in [vars(f) for f in facets["places"]]
+    assert [vars(f) for f in facets["month"]] == [{"value": "2025-12", "count": 1}, {"value": "2026-01", "count": 2}]
+
+
+def test_snippets_escape_article_text(tmp_path):
+    export = tmp_path / "x.jsonl"
+    export.write_text(json.dumps({"id": "x", "headline": "Fish & <b>chips</b>", "body":
+        'Prices of fish & chips rose. <script>alert(1)</script> "chips" <img src=x onerror=alert(1)>'}))
+    update_index([tmp_path], IndexDir(tmp_path / "ix"), with_entities=False, workers=1)
+    hit = search(Archive(tmp_path / "ix"), "chips").hits[0]
+    assert "<script>" not in hit.snippet and "&lt;script&gt;" in hit.snippet
+    assert "<img" not in hit.snippet and "&amp;" in hit.snippet
+    assert hit.snippet.replace("<mark>", "").replace("</mark>", "").count("<") == 0
+    assert hit.headline_html == "Fish &amp; &lt;b&gt;<mark>chips</mark>&lt;/b&gt;"
+
+
+def test_hit_without_body_terms_shows_first_sentence(archive):
+    hit = search(archive, "headline:barrier").hits[0]
+    assert hit.snippet.startswith("The Environment Agency closed the Thames Barrier on Monday")
+    assert "<mark>" not in hit.snippet
+
+
+def test_spelling_suggestion_only_when_it_finds_more(archive, bbc):
+    assert search(archive, "dron").suggestion == "drone"
+    assert search(archive, "drone").suggestion is None
+    assert search(bbc, "goverment").suggestion == "government"
+    assert search(archive, "qqqqzzzz").suggestion is None
+
+
+@pytest.mark.parametrize("q", ['"black sea', "drone)", "((drone", "foo:bar", "drone AND", "NOT",
+                               "\x00drone\x07", "ｄｒｏｎｅ", "🚀 drone", "date:", "-", "*:*", "drone^"])
+def test_odd_queries_never_raise(archive, q):
+    result = search(archive, q)
+    assert result.total >= 0
+
+
+@pytest.mark.parametrize("q,message", [
+    ("*a*", "at least 2 letters"), ("?x*", "at least 2 letters"), ("a*", "at least 2 letters"),
+    ("body:[a TO z]", "ranges work only on dates"), ("(" * 30 + "drone" + ")" * 30, "nested"),
+    ("x" * 501, "too long"), (" ".join(["ab"] * 150), "too many words"), ("date:someday", "not a date"),
+])
+def test_costly_or_meaningless_queries_are_refused_with_a_message(archive, q, message):
+    with pytest.raises(QueryError, match=message):
+        search(archive, q)
+
+
+@pytest.mark.parametrize("q", ["*", "?*", "*:*", "**"])
+def test_bare_wildcards_browse_everything_newest_first(archive, q):
+    result = search(archive, q)
+    assert result.total == 8 and result.sort == "newest"
+
+
+def test_fuzzy_distance_is_capped(archive):
+    assert search(archive, "drane~").total >= 1
+    assert search(archive, "drone~9").total == search(archive, "drone~2").total
+
+
+def test_related_articles_prefer_the_same_story(archive):
+    related = archive.related("ld-2026-01-08-ukraine-energy", limit=3)
+    assert related[0].id == "london-daily-us-russia-drone.txt"
+    assert "ld-2026-01-08-ukraine-energy" not in [h.id for h in related]
+    with pytest.raises(KeyError):
+        archive.related("no-such-id")
+
+
+def test_autocomplete_offers_entities_and_headlines(archive):
+    values = [s["value"] for s in archive.suggest("lloyd")]
+    assert values[0] == "Lloyd Austin"
+    headlines_ = [s["value"] for s in archive.suggest("thames bar") if s["kind"] == "headline"]
+    assert headlines_ == ["Thames Barrier closes twice in one week as storm surge meets spring tide"]
+    assert archive.suggest("x") == []
+
+
+def test_searcher_sees_new_commits_without_restart(articles_dir, tmp_path):
+    root = tmp_path / "ix"
+    update_index([articles_dir], IndexDir(root), with_entities=False, workers=1)
+    archive = Archive(root)
+    assert search(archive, "lighthouse").total == 0
+    (articles_dir / "new.jsonl").write_text(json.dumps({"id": "n", "body": "A new lighthouse opens."}))
+    update_index([articles_dir], IndexDir(root), with_entities=False, workers=1)
+    assert search(archive, "lighthouse").total == 1
+    update_index([articles_dir], IndexDir(root), with_entities=False, workers=1, rebuild=True)
+    assert search(archive, "lighthouse").total == 1
