@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import shutil
+import stat
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -98,12 +99,24 @@ class IndexDir:
                 f"the index at {self.root} was built with schema version {version}, this newsdesk "
                 f"needs {SCHEMA_VERSION}: run newsdesk index --rebuild PATH...")
 
+    def check_trusted(self, gen: Path) -> None:
+        """Whoosh's table of contents is a pickle: whoever can write the index can run code in
+        every process that opens it. Only open an index this user (or root) owns and nobody
+        else can write."""
+        for path in (self.root, gen, *gen.glob("*.toc")):
+            st = path.stat()
+            if st.st_uid not in (os.getuid(), 0):
+                raise IndexProblem(f"refusing to open {path}: owned by another user (uid {st.st_uid})")
+            if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                raise IndexProblem(f"refusing to open {path}: writable by group or others (chmod go-w)")
+
     def open(self):
         """Open the live index for reading (or writing, under the lock)."""
         gen = self.current()
         if gen is None or not whoosh_index.exists_in(gen):
             raise NoIndex(f"no index at {self.root}: run newsdesk index PATH... first")
         self.check_version(gen)
+        self.check_trusted(gen)
         return self.open_generation(gen)
 
     def open_generation(self, gen: Path):

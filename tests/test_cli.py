@@ -12,7 +12,7 @@ def run(*args: str):
 
 
 def test_every_command_has_help():
-    for command in ["parse", "index", "search", "related", "stats"]:
+    for command in ["parse", "index", "search", "related", "stats", "serve"]:
         result = run(command, "--help")
         assert result.exit_code == 0 and "Usage:" in result.output and len(result.output) > 200
 

@@ -1,0 +1,34 @@
+"""The site's search page and JSON API: a Flask application over the searcher."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from indexer.store import default_index_dir
+from searcher import Archive
+
+from . import api, pages, security
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. Config keys: INDEX (index directory), CORS_ORIGINS (origins allowed to
+    call /api/*; none by default), SEARCH_TIME_LIMIT (seconds), SITE_NAME."""
+    app = Flask(__name__)
+    app.config.update(
+        INDEX=str(default_index_dir()),
+        CORS_ORIGINS=[],
+        SEARCH_TIME_LIMIT=3.0,
+        SITE_NAME="London Daily",
+        JSON_SORT_KEYS=False,
+    )
+    if config:
+        app.config.update(config)
+    app.extensions["newsdesk.archive"] = Archive(Path(app.config["INDEX"]),
+                                                 time_limit=float(app.config["SEARCH_TIME_LIMIT"]))
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    api.init_app(app)
+    security.init_app(app)
+    return app

@@ -235,3 +235,31 @@ def stats(index_path: Path | None, as_json: bool) -> None:
     for kind, top in figures["top_entities"].items():
         names = ", ".join(f"{t['value']} ({t['count']})" for t in top[:8]) or "-"
         click.echo(f"Top {kind + ':':14}{names}")
+
+
+@main.command()
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port.")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Worker threads (each keeps its own index searcher).")
+@click.option("--cors-origin", "cors_origins", multiple=True,
+              help="An origin allowed to call /api/* from a browser (repeatable; none by default).")
+def serve(index_path: Path | None, host: str, port: int, threads: int, cors_origins: tuple[str, ...]) -> None:
+    """Serve the search page and JSON API with waitress (a production WSGI server).
+
+    New commits to the index become visible between requests, without a restart.
+    """
+    import waitress
+
+    from web import create_app
+
+    ix_dir = _index_dir(index_path)
+    try:
+        ix_dir.open().close()
+    except IndexProblem as exc:
+        _error(str(exc))
+        sys.exit(2)
+    app = create_app({"INDEX": str(ix_dir.root), "CORS_ORIGINS": list(cors_origins)})
+    click.echo(f"Serving {ix_dir.root} on http://{host}:{port}/ (Ctrl-C to stop)")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="newsdesk")
