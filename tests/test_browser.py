@@ -1,0 +1,214 @@
+"""The search page in a real headless Chromium, served by `newsdesk serve` (waitress)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from indexer.store import IndexDir
+from indexer.writing import update_index
+
+from .conftest import EXAMPLES, REPO
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+AXE = Path(os.environ.get("NEWSDESK_AXE", REPO / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"))
+XSS_BODY = "Hostile text <script>alert(1)</script> and <img src=x onerror=alert(1)> in a kettle story."
+
+pytestmark = pytest.mark.skipif(
+    not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),
+    reason="Debian's chromium and chromium-driver are not installed (.ci/run installs them)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    articles = tmp_path_factory.mktemp("site")
+    for path in EXAMPLES.iterdir():
+        shutil.copy(path, articles / path.name)
+    (articles / "hostile.jsonl").write_text(json.dumps(
+        {"id": "hostile", "headline": "Kettle <b>prices</b> & alert", "date": "2026-01-02", "body": XSS_BODY}) + "\n")
+    index = tmp_path_factory.mktemp("ix") / "ix"
+    update_index([articles], IndexDir(index), workers=1)
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--index", str(index), "--port", str(port)],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("newsdesk serve did not start: " + proc.stdout.read().decode())
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1280,1000"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(0)
+    yield driver
+    driver.quit()
+
+
+def wait_for(driver, css, timeout=5.0):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(EC.visibility_of_element_located((By.CSS_SELECTOR, css)))
+
+
+def count_text(driver) -> str:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.ID, "result-count").text
+
+
+def test_type_a_query_and_see_highlighted_results(server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(server + "/")
+    box = browser.find_element(By.ID, "q")
+    box.send_keys("drone", Keys.ENTER)
+    wait_for(browser, ".hit")
+    assert count_text(browser) == "3 articles for “drone”"
+    marks = browser.find_elements(By.CSS_SELECTOR, ".snippet mark")
+    assert marks and {m.text.lower() for m in marks} <= {"drone", "drones"}
+    shot = tmp_path / "results.png"
+    browser.save_screenshot(str(shot))
+    out = REPO / "bench" / "out"
+    out.mkdir(exist_ok=True)
+    shutil.copy(shot, out / "results-page.png")
+    assert shot.stat().st_size > 10_000
+
+
+def test_autocomplete_by_keyboard(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(server + "/")
+    box = browser.find_element(By.ID, "q")
+    box.send_keys("lloy")
+    listbox = wait_for(browser, "#q-suggestions [role=option]")
+    assert box.get_attribute("aria-expanded") == "true"
+    assert listbox.text.startswith("Lloyd Austin")
+    box.send_keys(Keys.ARROW_DOWN)
+    assert box.get_attribute("aria-activedescendant") == "q-option-0"
+    assert browser.find_element(By.ID, "q-option-0").get_attribute("aria-selected") == "true"
+    box.send_keys(Keys.ENTER)
+    wait_for(browser, ".hit")
+    assert browser.find_element(By.ID, "q").get_attribute("value") == '"Lloyd Austin"'
+    assert "US, Russian military chiefs" in browser.find_element(By.CSS_SELECTOR, ".hit h2").text
+
+
+def test_escape_closes_suggestions(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(server + "/")
+    box = browser.find_element(By.ID, "q")
+    box.send_keys("ukr")
+    wait_for(browser, "#q-suggestions [role=option]")
+    box.send_keys(Keys.ESCAPE)
+    assert box.get_attribute("aria-expanded") == "false"
+
+
+def test_facet_preset_newest_and_paging(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/search?q=drone")
+    browser.find_element(By.LINK_TEXT, "Ukraine").click()
+    wait_for(browser, ".active-filters")
+    assert count_text(browser) == "2 articles for “drone”"
+    browser.find_element(By.LINK_TEXT, "Past year").click()
+    wait_for(browser, ".hit")
+    assert "range=year" in browser.current_url and "entity=Ukraine" in browser.current_url
+    browser.find_element(By.LINK_TEXT, "Newest").click()
+    wait_for(browser, ".hit")
+    dates = [t.get_attribute("datetime") for t in browser.find_elements(By.CSS_SELECTOR, ".hit time")]
+    assert dates == sorted(dates, reverse=True) and len(dates) == 2
+
+    browser.get(server + "/search?q=*&per_page=3")
+    assert "Page 1 of 3" in browser.find_element(By.CSS_SELECTOR, ".pages").text
+    first = [h.text for h in browser.find_elements(By.CSS_SELECTOR, ".hit h2")]
+    browser.find_element(By.ID, "next-page").click()
+    wait_for(browser, ".hit")
+    assert "Page 2 of 3" in browser.find_element(By.CSS_SELECTOR, ".pages").text
+    assert not set(first) & {h.text for h in browser.find_elements(By.CSS_SELECTOR, ".hit h2")}
+
+
+def test_month_bar_narrows_the_dates(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/search?q=drone")
+    browser.find_element(By.CSS_SELECTOR, '.chart a[aria-label^="December 2025"] rect').click()
+    wait_for(browser, ".hit")
+    assert "since=2025-12-01" in browser.current_url
+    assert count_text(browser) == "1 article for “drone”"
+
+
+def test_did_you_mean(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/search?q=dron")
+    link = wait_for(browser, "#did-you-mean")
+    assert link.text == "drone"
+    link.click()
+    wait_for(browser, ".hit")
+    assert count_text(browser) == "3 articles for “drone”"
+
+
+def test_hostile_article_is_shown_as_text_and_never_runs(server, browser):
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/search?q=kettle")
+    hit = wait_for(browser, ".hit")
+    assert "<script>alert(1)</script>" in hit.text
+    assert "<img src=x onerror=alert(1)>" in hit.text
+    assert "Kettle <b>prices</b> & alert" in hit.text
+    assert not browser.find_elements(By.CSS_SELECTOR, ".hit img, .hit script, .hit b")
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text
+
+
+@pytest.mark.skipif(not AXE.exists(), reason=f"axe-core not found at {AXE} (make install puts it there)")
+@pytest.mark.parametrize("path", ["/", "/search?q=drone", "/search?q=qqqqzzzz"])
+def test_no_serious_accessibility_violations(server, browser, path):
+    browser.get(server + path)
+    browser.execute_script(AXE.read_text())
+    report = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations)).catch(e => done(String(e)));")
+    assert isinstance(report, list), report
+    serious = [(v["id"], v["impact"], len(v["nodes"])) for v in report if v["impact"] in ("serious", "critical")]
+    assert serious == []
