@@ -27,6 +27,8 @@ class FileState:
 @dataclass
 class Manifest:
     files: dict[str, FileState] = field(default_factory=dict)
+    # The Whoosh generation (TOC number) of the commit this manifest was saved after.
+    generation: int = -1
 
     @classmethod
     def load(cls, gen: Path) -> "Manifest":
@@ -34,10 +36,12 @@ class Manifest:
             raw = json.loads((gen / MANIFEST_FILE).read_text())
         except (OSError, json.JSONDecodeError):
             return cls()
-        return cls({key: FileState(**state) for key, state in raw.get("files", {}).items()})
+        return cls({key: FileState(**state) for key, state in raw.get("files", {}).items()},
+                   raw.get("generation", -1))
 
     def save(self, gen: Path) -> None:
-        data = {"files": {key: asdict(state) for key, state in sorted(self.files.items())}}
+        data = {"generation": self.generation,
+                "files": {key: asdict(state) for key, state in sorted(self.files.items())}}
         write_atomic(gen / MANIFEST_FILE, json.dumps(data, separators=(",", ":")).encode())
 
 

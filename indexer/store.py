@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Iterator
 
 from whoosh import index as whoosh_index
-from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC
 
+from .durable import fsync_dir, open_last_good, quarantine_unreadable_toc, remove_unreferenced
 from .schema import SCHEMA_VERSION, build_schema
 
 DEFAULT_INDEX = "newsdesk-index"
@@ -41,22 +42,6 @@ class IndexerBusy(IndexProblem):
 
 def default_index_dir() -> Path:
     return Path(os.environ.get("NEWSDESK_INDEX") or DEFAULT_INDEX)
-
-
-def fsync_tree(path: Path) -> None:
-    """Whoosh never fsyncs; a commit is only durable once its files and directory are synced."""
-    for entry in path.iterdir():
-        if entry.is_file():
-            fd = os.open(entry, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -113,14 +98,14 @@ class IndexDir:
     def open(self):
         """Open the live index for reading (or writing, under the lock)."""
         gen = self.current()
-        if gen is None or not whoosh_index.exists_in(gen):
+        if gen is None or not any(gen.glob("_MAIN_*.toc")):
             raise NoIndex(f"no index at {self.root}: run newsdesk index PATH... first")
         self.check_version(gen)
         self.check_trusted(gen)
         return self.open_generation(gen)
 
     def open_generation(self, gen: Path):
-        return whoosh_index.open_dir(str(gen))
+        return open_last_good(gen)
 
     def new_generation(self) -> Path:
         """An empty index beside the live one; it goes live with activate()."""
@@ -132,7 +117,7 @@ class IndexDir:
         info = {"schema_version": SCHEMA_VERSION,
                 "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
         write_atomic(gen / INFO_FILE, json.dumps(info).encode())
-        fsync_tree(gen)
+        fsync_dir(gen)
         return gen
 
     def activate(self, gen: Path) -> None:
@@ -142,11 +127,7 @@ class IndexDir:
             tmp.unlink()
         tmp.symlink_to(gen.name)
         os.replace(tmp, self.current_link)
-        fd = os.open(self.root, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_dir(self.root)
         self.remove_stale_generations()
 
     def remove_stale_generations(self) -> None:
@@ -159,18 +140,31 @@ class IndexDir:
             if gen != live:
                 shutil.rmtree(gen, ignore_errors=True)
 
-    def clean_leftovers(self, gen: Path) -> None:
-        """Files a killed writer left behind: segments no TOC names, temp storage."""
+    def clean_leftovers(self, gen: Path) -> list[str]:
+        """Repair what a killed or crashed writer left: a damaged newest TOC is moved aside (the
+        previous generation is still there), then files no kept generation names and temp
+        storage are removed. Returns what was repaired, for the run's report."""
+        repaired = []
+        damaged = quarantine_unreadable_toc(gen)
+        if damaged:
+            repaired.append(f"moved aside damaged {damaged}; continuing from the previous commit")
         ix = self.open_generation(gen)
-        storage: FileStorage = ix.storage
         toc = ix._read_toc()
-        whoosh_index.clean_files(storage, ix.indexname, toc.generation, toc.segments)
+        keep_gens, keep_segments = {toc.generation}, {s.segment_id() for s in toc.segments}
+        try:
+            previous = TOC.read(ix.storage, ix.indexname, gen=toc.generation - 1)
+            keep_gens.add(previous.generation)
+            keep_segments |= {s.segment_id() for s in previous.segments}
+        except Exception:  # no previous generation, or it is damaged: nothing of it to keep
+            pass
+        remove_unreferenced(ix.storage, ix.indexname, keep_gens, keep_segments)
         for leftover in gen.iterdir():
             if leftover.name.endswith(".tmp"):
                 if leftover.is_dir():
                     shutil.rmtree(leftover, ignore_errors=True)
                 else:
                     leftover.unlink(missing_ok=True)
+        return repaired
 
     @contextmanager
     def writer_lock(self) -> Iterator[None]:

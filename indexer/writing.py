@@ -11,14 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from whoosh.writing import SegmentWriter
-
 from .article import Article
 from .errors import ParseError
 from .manifest import FileState, Manifest, file_sha1
 from .parse import ParsedFile, is_article_file, parse_file
 from .schema import ENTITY_FIELDS, ENTITY_SEARCH_FIELDS, join_names
-from .store import IndexDir, fsync_tree
+from .durable import DurableWriter
+from .store import IndexDir
 
 BATCH_ARTICLES = 2000
 
@@ -33,7 +32,9 @@ class Summary:
     articles: int = 0
     seconds: float = 0.0
     dry_run: bool = False
+    stopped: bool = False
     failures: list[tuple[str, str]] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> int:
@@ -130,7 +131,12 @@ def update_index(
     batch_articles: int = BATCH_ARTICLES,
     on_error: Callable[[str, str], None] = lambda path, reason: None,
     on_progress: Callable[[int, int], None] = lambda done, total: None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> Summary:
+    """Bring the index in line with the files under `paths`.
+
+    `should_stop` is asked after each commit: when it says yes the run ends there, and the
+    files not yet committed are picked up by the next run."""
     started = time.monotonic()
     summary = Summary(dry_run=dry_run)
     with index_dir.writer_lock():
@@ -139,8 +145,19 @@ def update_index(
             index_dir.check_version(live)
         gen = None if dry_run else (index_dir.new_generation() if rebuild or live is None else live)
         if gen is not None:
-            index_dir.clean_leftovers(gen)
+            summary.repaired = index_dir.clean_leftovers(gen)
         manifest = Manifest() if rebuild or live is None else Manifest.load(live)
+        indexed_sources: set[str] = set()
+        if live is not None and not rebuild:
+            ix_live = index_dir.open_generation(live)
+            generation = ix_live.latest_generation()
+            if manifest.generation > generation:
+                # The manifest describes a commit the index no longer has (a damaged TOC was
+                # set aside): trust the index, and parse every file again.
+                manifest = Manifest()
+            with ix_live.searcher() as s:
+                indexed_sources = {s_ for s_ in s.lexicon("source")}
+                indexed_sources = {src.decode() if isinstance(src, bytes) else src for src in indexed_sources}
 
         roots = [p.resolve() for p in paths]
         todo: list[tuple[Source, str]] = []
@@ -157,12 +174,15 @@ def update_index(
                 summary.unchanged += 1
                 continue
             todo.append((src, sha1))
-        gone = [key for key in manifest.files if key not in seen and _under(key, roots)]
+        # Files whose articles are indexed but that the manifest missed (a run killed between
+        # its commit and the manifest's save) count as known too.
+        known = set(manifest.files) | indexed_sources
+        gone = sorted(key for key in known if key not in seen and _under(key, roots))
 
         if dry_run:
             summary.added = sum(1 for s, _ in todo if s.key not in manifest.files)
             summary.updated = len(todo) - summary.added
-            summary.deleted = len(gone)
+            summary.deleted = len([key for key in gone if key in manifest.files or key in indexed_sources])
             summary.seconds = time.monotonic() - started
             return summary
 
@@ -172,7 +192,7 @@ def update_index(
         batch.deleted_sources = gone
 
         def commit() -> None:
-            writer = SegmentWriter(ix, timeout=30.0, limitmb=256)
+            writer = DurableWriter(ix, timeout=30.0, limitmb=256)
             try:
                 for key in batch.deleted_sources:
                     writer.delete_by_term("source", key)
@@ -186,7 +206,6 @@ def update_index(
                 writer.cancel()
                 raise
             writer.commit()
-            fsync_tree(gen)
             for key in batch.deleted_sources:
                 manifest.files.pop(key, None)
             for key, state in batch.sources.items():
@@ -194,6 +213,7 @@ def update_index(
                 if state.error is not None and old is not None:
                     state.articles = old.articles
                 manifest.files[key] = state
+            manifest.generation = ix.latest_generation()
             manifest.save(gen)
 
         def parsed(src: Source, sha1: str, result: ParsedFile | str) -> None:
@@ -217,13 +237,16 @@ def update_index(
                     summary.added += 1
             batch.sources[src.key] = state
 
-        summary.deleted = len(gone)
+        summary.deleted = len([key for key in gone if key in manifest.files or key in indexed_sources])
         for src, sha1, result in _parse_all(todo, with_entities, workers, on_progress):
             parsed(src, sha1, result)
             if len(batch) >= batch_articles:
                 commit()
                 batch = _Batch()
-        if batch.sources or batch.deleted_sources or gen != live:
+                if should_stop():
+                    summary.stopped = True
+                    break
+        if not summary.stopped and (batch.sources or batch.deleted_sources or gen != live):
             commit()
         if gen != live:
             index_dir.activate(gen)

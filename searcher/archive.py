@@ -121,11 +121,13 @@ class Archive:
         request.validate()
         with self.view() as view:
             reader = view.searcher.reader()
-            parsed = parse_query(request.query, view.searcher.schema, reader, request.match)
+            parsed = parse_query(request.query, view.searcher.schema, reader, request.match,
+                                 max_words=request.max_words)
             filters = self._filters(view, request, parsed)
             result = self._run(view, request, parsed, filters, request.match)
             if result.total == 0 and request.match == "all" and not parsed.browse:
-                widened = parse_query(request.query, view.searcher.schema, reader, "any")
+                widened = parse_query(request.query, view.searcher.schema, reader, "any",
+                                      max_words=request.max_words)
                 result = self._run(view, request, widened, filters, "any")
                 if result.total:
                     result.notice = "No article has all of your words; showing articles with any of them."

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from whoosh import query
 from whoosh.qparser import MultifieldParser, OrGroup, AndGroup, plugins
 
-from .request import QueryError
+from .request import MAX_QUERY_WORDS, QueryError
 
 # Headline words say what an article is about; entity names are what readers look for.
 FIELD_BOOSTS = {"headline": 2.0, "body": 1.0, "entity": 1.5}
@@ -28,7 +28,6 @@ FIELD_ALIASES = {
 }
 SEARCHABLE_FIELDS = {"headline", "body", "byline", "section", "entity", "person", "org", "place"}
 MAX_NESTING = 20
-MAX_WORDS = 100
 MAX_EXPANSIONS = 500
 MIN_PREFIX = 2
 MAX_FUZZY_DISTANCE = 2
@@ -112,7 +111,7 @@ def clean_text(text: str) -> str:
     return unicodedata.normalize("NFKC", _CONTROL.sub(" ", text)).strip()
 
 
-def _check_shape(text: str) -> None:
+def _check_shape(text: str, max_words: int) -> None:
     depth = deepest = 0
     for ch in text:
         if ch == "(":
@@ -123,8 +122,8 @@ def _check_shape(text: str) -> None:
     if deepest > MAX_NESTING:
         raise QueryError(f"too many nested parentheses (the limit is {MAX_NESTING})")
     words = len(text.split())
-    if words > MAX_WORDS:
-        raise QueryError(f"too many words ({words}; the limit is {MAX_WORDS})")
+    if words > max_words:
+        raise QueryError(f"too many words ({words}; the limit is {max_words})")
 
 
 def make_parser(schema, match: str) -> MultifieldParser:
@@ -162,7 +161,8 @@ def _only_wildcards(text: str) -> bool:
     return bool(text) and not re.sub(r"[*?:\s]", "", text)
 
 
-def parse_query(text: str, schema, reader, match: str = "all", today: dt.date | None = None) -> ParsedQuery:
+def parse_query(text: str, schema, reader, match: str = "all", today: dt.date | None = None,
+                max_words: int = MAX_QUERY_WORDS) -> ParsedQuery:
     """The reader's text → a bounded Whoosh query and a date range pulled out of it."""
     text = clean_text(text)
     today = today or dt.date.today()
@@ -175,7 +175,7 @@ def parse_query(text: str, schema, reader, match: str = "all", today: dt.date | 
     words = _DATE_TERM.sub(" ", text).strip()
     if not words or _only_wildcards(words):
         return ParsedQuery(query.Every(), date_range, text, browse=True)
-    _check_shape(words)
+    _check_shape(words, max_words)
     parser = make_parser(schema, match)
     try:
         q = parser.parse(words)

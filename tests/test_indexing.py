@@ -158,4 +158,40 @@ def test_batches_commit_and_parallel_workers_agree(tmp_path):
     with ix.searcher() as s:
         assert s.doc_count() == 386
         assert s.document(id="001.txt")["headline"] == "Gallery unveils interactive tree"
-    assert len(list(IndexDir(root).current().glob("*.toc"))) == 1
+    # The last commit and the one before it (kept as a fallback) are all that stay on disk.
+    assert len(list(IndexDir(root).current().glob("*.toc"))) == 2
+
+
+def test_damaged_newest_toc_falls_back_to_the_previous_commit(articles_dir, tmp_path):
+    root = tmp_path / "ix"
+    index([articles_dir], root)
+    (articles_dir / "late.jsonl").write_text(json.dumps({"id": "late", "body": "Late news."}) + "\n")
+    index([articles_dir], root)
+    gen = IndexDir(root).current()
+    newest = max(gen.glob("_MAIN_*.toc"), key=lambda p: int(p.stem.split("_")[-1]))
+    newest.write_bytes(newest.read_bytes()[:40])  # a power cut mid-write
+    assert len(ids(root)) == 8  # the previous commit answers
+    summary = index([articles_dir], root)
+    assert any("damaged" in r for r in summary.repaired)
+    assert "late" in ids(root) and len(ids(root)) == 9
+
+
+def test_articles_of_a_file_deleted_after_a_lost_manifest_are_removed(articles_dir, tmp_path):
+    root = tmp_path / "ix"
+    index([articles_dir], root)
+    (IndexDir(root).current() / "manifest.json").unlink()  # killed between commit and manifest
+    (articles_dir / "london-daily-thames-barrier.txt").unlink()
+    summary = index([articles_dir], root)
+    assert summary.deleted == 1
+    assert "london-daily-thames-barrier.txt" not in ids(root) and len(ids(root)) == 7
+
+
+def test_stop_after_a_commit_leaves_the_rest_for_the_next_run(tmp_path):
+    bbc = corpus("bbc-news", "tech")
+    root = tmp_path / "ix"
+    first = update_index([bbc], IndexDir(root), with_entities=False, workers=1, batch_articles=50,
+                         should_stop=lambda: True)
+    assert first.stopped and 50 <= len(ids(root)) < 401
+    second = update_index([bbc], IndexDir(root), with_entities=False, workers=1)
+    assert len(ids(root)) == 401
+    assert (second.added, second.updated, second.unchanged) == (401 - first.added, 0, first.added)
