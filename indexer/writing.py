@@ -5,6 +5,7 @@ those files become visible together: the manifest is saved right after the commi
 from __future__ import annotations
 
 import os
+import signal
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -255,6 +256,11 @@ def update_index(
     return summary
 
 
+def _ignore_interrupts() -> None:
+    """Ctrl-C is the parent's to handle (it stops after a commit); workers just finish."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _parse_all(todo: list[tuple[Source, str]], with_entities: bool, workers: int | None,
                on_progress: Callable[[int, int], None]) -> Iterator[tuple[Source, str, ParsedFile | str]]:
     total = len(todo)
@@ -264,7 +270,7 @@ def _parse_all(todo: list[tuple[Source, str]], with_entities: bool, workers: int
             yield src, sha1, _parse_job(str(src.path), str(src.root), with_entities)
             on_progress(done, total)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, total)) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, total), initializer=_ignore_interrupts) as pool:
         futures = {pool.submit(_parse_job, str(src.path), str(src.root), with_entities): (src, sha1)
                    for src, sha1 in todo}
         for done, future in enumerate(as_completed(futures), 1):

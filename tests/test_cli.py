@@ -80,3 +80,61 @@ def test_stats_and_related(examples_index):
     assert stats["last_date"] == "2026-01-12"
     related = json.loads(run("related", "ld-2026-01-08-ukraine-energy", "--index", examples_index, "--json").output)
     assert related["related"][0]["id"] == "london-daily-us-russia-drone.txt"
+
+
+def test_check_reports_ok_then_a_mismatch(tmp_path):
+    ix = tmp_path / "ix"
+    run("index", EXAMPLES, "--index", ix, "--no-entities")
+    ok = run("check", "--index", ix, "--json")
+    assert ok.exit_code == 0 and json.loads(ok.output)["ok"] is True
+    from indexer.manifest import Manifest
+    from indexer.store import IndexDir
+
+    gen = IndexDir(ix).current()
+    manifest = Manifest.load(gen)
+    next(s for s in manifest.files.values() if s.articles == 5).articles = 6
+    manifest.save(gen)
+    bad = run("check", "--index", ix)
+    assert bad.exit_code == 1 and "manifest says 6 articles, index has 5" in bad.output
+
+
+def test_watch_indexes_new_and_removed_files_then_stops_on_ctrl_c(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from searcher import Archive, SearchRequest
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "a.txt").write_text("First headline\n\nA story about a lighthouse.")
+    ix = tmp_path / "ix"
+    proc = subprocess.Popen([sys.executable, "-m", "web.cli", "index", str(articles), "--index", str(ix),
+                             "--no-entities", "--watch", "--interval", "0.3"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def total(q: str) -> int:
+        try:
+            return Archive(ix).search(SearchRequest(query=q)).total
+        except Exception:
+            return -1
+
+    def wait_until(predicate, timeout=20.0) -> bool:
+        end = time.time() + timeout
+        while time.time() < end:
+            if predicate():
+                return True
+            time.sleep(0.1)
+        return False
+
+    try:
+        assert wait_until(lambda: total("lighthouse") == 1)
+        (articles / "b.txt").write_text("Second headline\n\nA story about a windmill.")
+        assert wait_until(lambda: total("windmill") == 1)
+        (articles / "a.txt").unlink()
+        assert wait_until(lambda: total("lighthouse") == 0)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0 and "Stopped." in out and "added 1" in out and "deleted 1" in out

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 import click
@@ -71,8 +74,14 @@ def parse(paths: tuple[Path, ...], as_json: bool, no_entities: bool) -> None:
 @click.option("--no-entities", is_flag=True, help="Skip named-entity extraction (faster).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Parser processes [default: one per CPU].")
+@click.option("--watch", is_flag=True,
+              help="Keep running: index files as they appear, change or disappear. Ctrl-C stops "
+                   "after the current commit.")
+@click.option("--interval", type=click.FloatRange(0.2, 3600), default=2.0, show_default=True,
+              help="With --watch: seconds between looks at PATHS (a burst of new files is indexed "
+                   "as one batch).")
 def index(paths: tuple[Path, ...], index_path: Path | None, rebuild: bool, dry_run: bool,
-          no_entities: bool, workers: int | None) -> None:
+          no_entities: bool, workers: int | None, watch: bool, interval: float) -> None:
     """Index article files, incrementally.
 
     Only new and changed files are parsed; articles of files that disappeared from PATHS are
@@ -80,6 +89,27 @@ def index(paths: tuple[Path, ...], index_path: Path | None, rebuild: bool, dry_r
     skipped; the exit status is 1 if any file failed.
     """
     ix_dir = _index_dir(index_path)
+    stop = threading.Event()
+    if watch:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+    failed = False
+    first = True
+    while True:
+        summary = _index_once(list(paths), ix_dir, rebuild=rebuild and first, dry_run=dry_run,
+                              with_entities=not no_entities, workers=workers, stop=stop,
+                              quiet=watch and not first)
+        failed |= summary.failed > 0
+        first = False
+        if not watch or dry_run or stop.wait(interval):
+            break
+    if watch:
+        click.echo("Stopped.")
+    sys.exit(1 if failed else 0)
+
+
+def _index_once(paths: list[Path], ix_dir: IndexDir, *, rebuild: bool, dry_run: bool,
+                with_entities: bool, workers: int | None, stop: threading.Event, quiet: bool):
     bar = None
     show_bar = sys.stderr.isatty()
 
@@ -94,24 +124,57 @@ def index(paths: tuple[Path, ...], index_path: Path | None, rebuild: bool, dry_r
 
     try:
         summary = update_index(
-            list(paths), ix_dir, rebuild=rebuild, dry_run=dry_run, with_entities=not no_entities,
+            paths, ix_dir, rebuild=rebuild, dry_run=dry_run, with_entities=with_entities,
             workers=workers, on_error=lambda path, reason: _error(f"{path}: {reason}"),
-            on_progress=progress)
+            on_progress=progress, should_stop=stop.is_set)
     except IndexProblem as exc:
         _error(str(exc))
         sys.exit(2)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    for repair in summary.repaired:
+        click.echo(f"repaired: {repair}", err=True)
     verb = "would be " if dry_run else ""
     if not dry_run and summary.changed == 0 and summary.failed == 0:
-        click.echo(f"Nothing to do: {summary.unchanged} files unchanged ({summary.seconds:.1f}s).")
+        if not quiet:
+            click.echo(f"Nothing to do: {summary.unchanged} files unchanged ({summary.seconds:.1f}s).")
     else:
+        stamp = f"[{time.strftime('%H:%M:%S')}] " if quiet else ""
         click.echo(
-            f"{verb}added {summary.added}, {verb}updated {summary.updated}, {verb}deleted "
+            f"{stamp}{verb}added {summary.added}, {verb}updated {summary.updated}, {verb}deleted "
             f"{summary.deleted}, unchanged {summary.unchanged}, failed {summary.failed} files; "
-            f"{summary.articles} articles parsed in {summary.seconds:.1f}s")
-    sys.exit(1 if summary.failed else 0)
+            f"{summary.articles} articles parsed in {summary.seconds:.1f}s"
+            + (" (stopped early; the rest on the next run)" if summary.stopped else ""))
+    return summary
+
+
+@main.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (for scripts).")
+def check(index_path: Path | None, as_json: bool) -> None:
+    """Verify the index: read every segment, compare the stored articles with the manifest.
+
+    Exit status 1 when a problem is found.
+    """
+    from dataclasses import asdict
+
+    from indexer.check import check_index
+
+    try:
+        report = check_index(_index_dir(index_path))
+    except IndexProblem as exc:
+        _error(str(exc))
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps({**asdict(report), "ok": report.ok}))
+    else:
+        click.echo(f"{report.articles} articles in {report.segments} segment(s), generation "
+                   f"{report.generation}; manifest lists {report.files} files")
+        for problem in report.problems:
+            click.echo(f"problem: {problem}")
+        click.echo("OK" if report.ok else f"{len(report.problems)} problem(s)")
+    sys.exit(0 if report.ok else 1)
 
 
 def _archive(index_path: Path | None):
