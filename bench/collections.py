@@ -57,8 +57,9 @@ def _cacm_date(text: str) -> str | None:
 def _smart_docs(records: list[dict[str, str]], dated: bool = False) -> list[dict]:
     docs = []
     for r in records:
-        body = r.get("W") or r.get("T") or ""
-        doc = {"id": r["I"], "headline": " ".join(r.get("T", "").split()), "body": body or "(empty)"}
+        title = " ".join(r.get("T", "").split())
+        # A record with only a title is an article whose whole text is that line.
+        doc = {"id": r["I"], "headline": title if r.get("W") else "", "body": r.get("W") or title or "(empty)"}
         if r.get("A"):
             doc["byline"] = "; ".join(a.strip() for a in r["A"].splitlines() if a.strip())
         if dated and _cacm_date(r.get("B", "")):

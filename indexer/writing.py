@@ -144,7 +144,14 @@ def update_index(
         live = index_dir.current()
         if live is not None and not rebuild:
             index_dir.check_version(live)
+        if not dry_run:
+            index_dir.remove_stale_generations()  # what killed rebuilds left behind
         gen = None if dry_run else (index_dir.new_generation() if rebuild or live is None else live)
+        if gen is not None and live is None:
+            # A first build has nothing to protect: going live at once lets each batch commit
+            # count, so a killed first run keeps what it committed.
+            index_dir.activate(gen)
+            live = gen
         if gen is not None:
             summary.repaired = index_dir.clean_leftovers(gen)
         manifest = Manifest() if rebuild or live is None else Manifest.load(live)

@@ -13,7 +13,7 @@ import click
 from indexer.errors import ParseError
 from indexer.parse import parse_file
 from indexer.store import IndexDir, IndexProblem, default_index_dir
-from indexer.writing import update_index
+from indexer.writing import BATCH_ARTICLES, update_index
 
 index_option = click.option(
     "--index", "index_path", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -74,6 +74,8 @@ def parse(paths: tuple[Path, ...], as_json: bool, no_entities: bool) -> None:
 @click.option("--no-entities", is_flag=True, help="Skip named-entity extraction (faster).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Parser processes [default: one per CPU].")
+@click.option("--batch", type=click.IntRange(1), default=BATCH_ARTICLES, show_default=True,
+              help="Articles per commit; each commit becomes visible to searches on its own.")
 @click.option("--watch", is_flag=True,
               help="Keep running: index files as they appear, change or disappear. Ctrl-C stops "
                    "after the current commit.")
@@ -81,7 +83,7 @@ def parse(paths: tuple[Path, ...], as_json: bool, no_entities: bool) -> None:
               help="With --watch: seconds between looks at PATHS (a burst of new files is indexed "
                    "as one batch).")
 def index(paths: tuple[Path, ...], index_path: Path | None, rebuild: bool, dry_run: bool,
-          no_entities: bool, workers: int | None, watch: bool, interval: float) -> None:
+          no_entities: bool, workers: int | None, batch: int, watch: bool, interval: float) -> None:
     """Index article files, incrementally.
 
     Only new and changed files are parsed; articles of files that disappeared from PATHS are
@@ -97,7 +99,7 @@ def index(paths: tuple[Path, ...], index_path: Path | None, rebuild: bool, dry_r
     first = True
     while True:
         summary = _index_once(list(paths), ix_dir, rebuild=rebuild and first, dry_run=dry_run,
-                              with_entities=not no_entities, workers=workers, stop=stop,
+                              with_entities=not no_entities, workers=workers, batch=batch, stop=stop,
                               quiet=watch and not first)
         failed |= summary.failed > 0
         first = False
@@ -109,7 +111,8 @@ def index(paths: tuple[Path, ...], index_path: Path | None, rebuild: bool, dry_r
 
 
 def _index_once(paths: list[Path], ix_dir: IndexDir, *, rebuild: bool, dry_run: bool,
-                with_entities: bool, workers: int | None, stop: threading.Event, quiet: bool):
+                with_entities: bool, workers: int | None, batch: int, stop: threading.Event,
+                quiet: bool):
     bar = None
     show_bar = sys.stderr.isatty()
 
@@ -125,7 +128,8 @@ def _index_once(paths: list[Path], ix_dir: IndexDir, *, rebuild: bool, dry_run: 
     try:
         summary = update_index(
             paths, ix_dir, rebuild=rebuild, dry_run=dry_run, with_entities=with_entities,
-            workers=workers, on_error=lambda path, reason: _error(f"{path}: {reason}"),
+            workers=workers, batch_articles=batch,
+            on_error=lambda path, reason: _error(f"{path}: {reason}"),
             on_progress=progress, should_stop=stop.is_set)
     except IndexProblem as exc:
         _error(str(exc))
