@@ -18,7 +18,7 @@ from whoosh.qparser import MultifieldParser, OrGroup, AndGroup, plugins
 from .request import MAX_QUERY_WORDS, QueryError
 
 # Headline words say what an article is about; entity names are what readers look for.
-FIELD_BOOSTS = {"headline": 2.0, "body": 1.0, "entity": 1.5}
+FIELD_BOOSTS = {"headline": 1.25, "body": 1.0, "entity": 1.5}
 FIELD_ALIASES = {
     "person": ["people", "persons"],
     "org": ["organisation", "organisations", "organization", "organizations"],
