@@ -55,7 +55,8 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 class IndexDir:
     def __init__(self, root: Path | str):
-        self.root = Path(root)
+        # Resolved once, so generation paths compare equal however the index was named.
+        self.root = Path(root).resolve()
 
     @property
     def current_link(self) -> Path:
@@ -137,7 +138,7 @@ class IndexDir:
         files of an old generation keep them open (Linux frees them on close)."""
         live = self.current()
         for gen in self.root.glob("gen-*"):
-            if gen != live:
+            if gen.resolve() != live:
                 shutil.rmtree(gen, ignore_errors=True)
 
     def clean_leftovers(self, gen: Path) -> list[str]:

@@ -138,3 +138,14 @@ def test_watch_indexes_new_and_removed_files_then_stops_on_ctrl_c(tmp_path):
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=20)
     assert proc.returncode == 0 and "Stopped." in out and "added 1" in out and "deleted 1" in out
+
+
+def test_relative_index_path_and_default_location(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NEWSDESK_INDEX", raising=False)
+    assert run("index", EXAMPLES, "--no-entities").exit_code == 0
+    assert (tmp_path / "newsdesk-index" / "current").is_symlink()
+    assert run("index", EXAMPLES, "--index", "rel-ix", "--no-entities", "--rebuild").exit_code == 0
+    assert run("index", EXAMPLES, "--index", "rel-ix", "--no-entities", "--rebuild").exit_code == 0
+    assert json.loads(run("stats", "--json").output)["articles"] == 8
+    assert json.loads(run("stats", "--index", "rel-ix", "--json").output)["articles"] == 8
