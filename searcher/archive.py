@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from whoosh import highlight, query, sorting
+from whoosh import collectors, highlight, query, sorting
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 from whoosh.util.times import long_to_datetime
 
 from indexer.schema import ENTITY_FIELDS, split_names
 from indexer.store import IndexDir
 
+from .filters import Filter, OldestFirst
 from .query import ParsedQuery, parse_query
 from .request import QueryError, SearchRequest
 from .results import FacetValue, Hit, SearchResult
@@ -35,6 +36,7 @@ FACET_SIZE = 10
 FEW_HITS = 3
 TIME_LIMIT_SECONDS = 3.0
 RELATED_TERMS = 12
+MAX_CACHED_DOCSETS = 256
 RELATED_ENTITIES = 3
 
 
@@ -45,7 +47,7 @@ class _View:
     gen: Path
     ix: object
     searcher: object
-    columns: dict[str, list] = field(default_factory=dict)
+    columns: dict[str, object] = field(default_factory=dict)  # per-searcher caches
     names: dict[str, Counter] = field(default_factory=dict)
     newest: dt.datetime | None = None
     newest_known: bool = False
@@ -72,18 +74,61 @@ class _View:
             self.newest_known = True
         return self.newest
 
+    def docset(self, q: query.Query) -> set[int]:
+        """The documents a filter query matches, computed once per searcher."""
+        key = f"docset:{q!r}"
+        if key not in self.columns:
+            if len([k for k in self.columns if k.startswith("docset:")]) >= MAX_CACHED_DOCSETS:
+                for k in [k for k in self.columns if k.startswith("docset:")]:
+                    del self.columns[k]
+            self.columns[key] = set(self.searcher.docs_for_query(q))
+        return self.columns[key]
+
+    def names_by_doc(self, kind: str) -> list[list[str]]:
+        """A list-valued column (entities, section) split into names once per searcher."""
+        key = f"{kind}:names"
+        if key not in self.columns:
+            self.columns[key] = [split_names(v) for v in self.column(kind)]
+        return self.columns[key]
+
+    def months_by_doc(self) -> list[str | None]:
+        if "date:month" not in self.columns:
+            self.columns["date:month"] = [long_to_datetime(d).strftime("%Y-%m") if d else None
+                                          for d in self.column("date")]
+        return self.columns["date:month"]
+
     def name_counts(self, kind: str) -> Counter:
         """Every name of a kind with the number of live articles naming it (for suggestions)."""
         if kind not in self.names:
             reader = self.searcher.reader()
             counts: Counter = Counter()
+            names = self.names_by_doc(kind)
             for docnum in reader.all_doc_ids():
-                counts.update(split_names(self.column(kind)[docnum]))
+                counts.update(names[docnum])
             self.names[kind] = counts
         return self.names[kind]
 
     def close(self) -> None:
         self.searcher.close()
+
+
+class _MatchedDocs(collectors.WrappingCollector):
+    """Passes every match the filter allows to the ranking collector and keeps its number.
+
+    Filtering here rather than in Whoosh's FilterCollector keeps the time limit's checks,
+    which a FilterCollector inside a TimeLimitCollector would bypass."""
+
+    def __init__(self, child, allowed: Filter | None):
+        super().__init__(child)
+        self.allowed = allowed
+        self.docs: list[int] = []
+
+    def collect(self, sub_docnum: int):
+        docnum = self.offset + sub_docnum
+        if self.allowed is not None and not self.allowed.allows(docnum):
+            return None
+        self.docs.append(docnum)
+        return self.child.collect(sub_docnum)
 
 
 class Archive:
@@ -136,18 +181,16 @@ class Archive:
         result.seconds = time.perf_counter() - started
         return result
 
-    def _filters(self, view: _View, request: SearchRequest, parsed: ParsedQuery) -> query.Query | None:
-        parts: list[query.Query] = []
+    def _filters(self, view: _View, request: SearchRequest, parsed: ParsedQuery) -> Filter | None:
         start = dt.datetime.combine(request.since, dt.time()) if request.since else None
         end = dt.datetime.combine(request.until + dt.timedelta(days=1), dt.time()) if request.until else None
         if parsed.date_range:
             lo, hi = parsed.date_range
             start = max(start, lo) if start else lo
             end = min(end, hi) if end else hi
-        if start or end:
-            if start and end and start >= end:
-                raise QueryError("no day lies within both date limits")
-            parts.append(query.DateRange("date", start, end - dt.timedelta(microseconds=1) if end else None))
+        if start and end and start >= end:
+            raise QueryError("no day lies within both date limits")
+        docsets: list[set[int]] = []
         analyzer = view.searcher.schema["entity"].analyzer
         for name in request.entities:
             words = [t.text for t in analyzer(name)]
@@ -155,13 +198,13 @@ class Archive:
                 continue
             exact = [query.Term(kind, name.strip().lower()) for kind in ENTITY_FIELDS]
             phrase = query.Phrase("entity", words) if len(words) > 1 else query.Term("entity", words[0])
-            parts.append(query.Or([*exact, phrase]))
+            docsets.append(view.docset(query.Or([*exact, phrase])))
         if request.section:
-            parts.append(query.Term("section", request.section.strip().lower()))
-        return query.And(parts) if parts else None
+            docsets.append(view.docset(query.Term("section", request.section.strip().lower())))
+        return Filter.build(view.column("date"), start, end, docsets)
 
     def _run(self, view: _View, request: SearchRequest, parsed: ParsedQuery,
-             filters: query.Query | None, match: str) -> SearchResult:
+             filters: Filter | None, match: str) -> SearchResult:
         searcher = view.searcher
         q = parsed.query
         sort = request.sort if not (parsed.browse and request.sort == "relevance") else "newest"
@@ -169,27 +212,27 @@ class Archive:
         if sort == "newest":
             sortedby = sorting.FieldFacet("date", reverse=True)
         elif sort == "oldest":
-            # Undated articles sort as oldest; they belong at the end here too.
-            undated = sorting.QueryFacet({0: query.DateRange("date", dt.datetime(1, 1, 2), None)}, other=1)
-            sortedby = sorting.MultiFacet([undated, sorting.FieldFacet("date")])
+            sortedby = OldestFirst()
         newest = view.newest_date()
         weighting = RecencyBM25F(newest) if (request.recency and sort == "relevance" and newest) else bm25f()
         limit = request.page * request.per_page
         partial = False
-        # Filters go into the query itself (scoring nothing) rather than a FilterCollector,
-        # which would bypass the time limit's checks.
-        matched = q if filters is None else query.And([q, query.ConstantScoreQuery(filters, 0.0)])
         searcher.weighting = weighting
         try:
-            collector = searcher.collector(limit=limit, sortedby=sortedby, terms=True)
-            timed = TimeLimitCollector(collector, timelimit=self.time_limit, use_alarm=False)
+            # Every match is visited once: ranked by the child collector and recorded for the
+            # total and the facets (a second pass over the query cost as much as the search).
+            # (replace=0: Whoosh's matcher replacement would prune low-scoring matches.)
+            ranked = (collectors.TopCollector(limit, usequality=False, replace=0) if sortedby is None
+                      else collectors.SortingCollector(sortedby, limit=limit))
+            matched_docs = _MatchedDocs(collectors.TermsCollector(ranked), filters)
+            timed = TimeLimitCollector(matched_docs, timelimit=self.time_limit, use_alarm=False)
             try:
-                searcher.search_with_collector(matched, timed)
+                searcher.search_with_collector(q, timed)
             except TimeLimit:
                 partial = True
             results = timed.results()
-            docset = set(searcher.docs_for_query(matched)) if not partial else set(results.docs())
-            page_hits = list(results)[(request.page - 1) * request.per_page:limit]
+            docset = matched_docs.docs
+            page_hits = results[(request.page - 1) * request.per_page:limit]
             hits = self._hits(results, page_hits, scored=sortedby is None)
         finally:
             searcher.weighting = bm25f()
@@ -217,21 +260,17 @@ class Archive:
                 byline=stored.get("byline"), section=stored.get("section"), headline_html=headline_html))
         return hits
 
-    def _facets(self, view: _View, docset: set[int]) -> dict[str, list[FacetValue]]:
+    def _facets(self, view: _View, docset: list[int]) -> dict[str, list[FacetValue]]:
         facets: dict[str, list[FacetValue]] = {}
         for name in FACET_FIELDS:
-            column = view.column(name)
+            names = view.names_by_doc(name)
             counts: Counter = Counter()
             for docnum in docset:
-                value = column[docnum]
-                if value:
-                    counts.update(split_names(value))
+                counts.update(names[docnum])
             facets[name] = [FacetValue(v, n) for v, n in counts.most_common(FACET_SIZE)]
-        dates = view.column("date")
-        months: Counter = Counter()
-        for docnum in docset:
-            if dates[docnum]:
-                months[long_to_datetime(dates[docnum]).strftime("%Y-%m")] += 1
+        month_of = view.months_by_doc()
+        months = Counter(month_of[d] for d in docset)
+        months.pop(None, None)
         facets["month"] = [FacetValue(m, months[m]) for m in sorted(months)]
         return facets
 
@@ -320,7 +359,7 @@ class Archive:
             }
 
     def _suggest_spelling(self, view: _View, request: SearchRequest, parsed: ParsedQuery,
-                          filters: query.Query | None, found: int) -> str | None:
+                          filters: Filter | None, found: int) -> str | None:
         searcher = view.searcher
         corrected = spelling.correct(searcher.reader(), request.query)
         if corrected is None:
@@ -329,8 +368,7 @@ class Archive:
             better = parse_query(corrected, searcher.schema, searcher.reader(), "any").query
         except QueryError:
             return None
-        matched = better if filters is None else query.And([better, filters])
-        more = sum(1 for _ in searcher.docs_for_query(matched))
+        more = sum(1 for d in searcher.docs_for_query(better) if filters is None or filters.allows(d))
         return corrected if more > found else None
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import math
 
 from whoosh import scoring
-from whoosh.util.times import long_to_datetime
+from whoosh.util.times import datetime_to_long
 
 BM25_B = 0.75
 BM25_K1 = 1.2
@@ -52,11 +52,14 @@ class RecencyBM25F(NewsBM25F):
         return _RecencyScorer(inner, reader.column_reader("date", translate=False), self.newest)
 
 
-def recency_factor(date_long: int, newest: dt.datetime) -> float:
-    """date_long is the date column's raw value (0 for an undated article)."""
+_MICROSECONDS_PER_DAY = 86_400_000_000
+
+
+def recency_factor(date_long: int, newest_long: int) -> float:
+    """Both dates are the date column's raw values: microseconds since year 1 (0 = undated)."""
     if not date_long:
         return 1.0
-    age_days = max(0.0, (newest - long_to_datetime(date_long)).total_seconds() / 86400.0)
+    age_days = max(0.0, (newest_long - date_long) / _MICROSECONDS_PER_DAY)
     return 1.0 + RECENCY_WEIGHT * 0.5 ** (age_days / RECENCY_HALF_LIFE_DAYS)
 
 
@@ -64,7 +67,7 @@ class _RecencyScorer(scoring.BaseScorer):
     def __init__(self, inner: scoring.BaseScorer, dates, newest: dt.datetime):
         self.inner = inner
         self.dates = dates
-        self.newest = newest
+        self.newest_long = datetime_to_long(newest)
         self.ceiling = 1.0 + RECENCY_WEIGHT
 
     def supports_block_quality(self) -> bool:
@@ -77,4 +80,4 @@ class _RecencyScorer(scoring.BaseScorer):
         return self.inner.block_quality(matcher) * self.ceiling
 
     def score(self, matcher) -> float:
-        return self.inner.score(matcher) * recency_factor(self.dates[matcher.id()], self.newest)
+        return self.inner.score(matcher) * recency_factor(self.dates[matcher.id()], self.newest_long)

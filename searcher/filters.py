@@ -1,0 +1,53 @@
+"""Restrictions on which articles a search may return, checked per matching document.
+
+Dates are compared with the date column the searcher already holds; entity and section
+filters become sets of document numbers cached for the searcher's life. A Whoosh DateRange
+filter instead expands to many terms and rebuilds its document set on every query."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from whoosh import sorting
+from whoosh.util.times import datetime_to_long
+
+_UNDATED_LAST = 2 ** 64
+
+
+@dataclass
+class Filter:
+    dates: list
+    start: int | None = None  # inclusive, date column units
+    end: int | None = None  # exclusive
+    docsets: list[set[int]] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, dates: list, start: dt.datetime | None, end: dt.datetime | None,
+              docsets: list[set[int]]) -> "Filter | None":
+        if start is None and end is None and not docsets:
+            return None
+        return cls(dates, datetime_to_long(start) if start else None,
+                   datetime_to_long(end) if end else None, docsets)
+
+    def allows(self, docnum: int) -> bool:
+        if self.start is not None or self.end is not None:
+            when = self.dates[docnum]
+            if not when or (self.start is not None and when < self.start) \
+                    or (self.end is not None and when >= self.end):
+                return False
+        return all(docnum in docs for docs in self.docsets)
+
+
+class OldestFirst(sorting.FacetType):
+    """Ascending date with undated articles last (the column stores them as 0)."""
+
+    def categorizer(self, global_searcher):
+        return _OldestCategorizer()
+
+
+class _OldestCategorizer(sorting.Categorizer):
+    def set_searcher(self, segment_searcher, docoffset):
+        self.dates = segment_searcher.reader().column_reader("date", translate=False)
+
+    def key_for(self, matcher, docid):
+        return self.dates[docid] or _UNDATED_LAST
