@@ -1,0 +1,232 @@
+"""newsdesk beside SQLite FTS5 on the same real articles, side by side in one run.
+
+Corpus: Reuters-21578 (20,841 dated wires with their own people/org/place tags) plus the
+2,225 BBC articles; for sizes beyond that the set is replicated with distinct ids and dates
+shifted by whole years (bench.reuters.replicate). Both engines get the same documents and the
+same ≥300 queries (1–3 words, phrases, entity filter, date range, newest first).
+
+newsdesk is measured end to end through searcher.Archive.search — the API the web uses:
+parse, rank, facets over every match, 10 snippets. FTS5 runs bm25() + snippet() with the
+same field weights. Index builds run `newsdesk index` (parser processes on both cores) and
+stock Whoosh (a plain two-field schema, one writer) on the same documents.
+
+    python -m bench.perf [--sizes 10000,100000] [--queries 300] [--http]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .reuters import articles, replicate, write_jsonl_files
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+FTS_WEIGHTS = (1.25, 1.0, 1.5)  # headline, body, entities: newsdesk's field boosts
+
+
+def corpus() -> list[dict]:
+    items = list(articles(SHARED / "reuters21578"))
+    for path in sorted((SHARED / "bbc-news").glob("*/*.txt")):
+        lines = path.read_bytes().decode("utf-8", "replace").splitlines()
+        items.append({"id": f"bbc-{path.parent.name}-{path.stem}", "headline": lines[0].strip(),
+                      "body": "\n".join(lines[1:]).strip(), "section": path.parent.name,
+                      "date": "2005-01-01", "entities": {"people": [], "organisations": [], "places": []}})
+    return items
+
+
+def query_mix(docs: list[dict], n: int, seed: int = 3) -> list[dict]:
+    """Deterministic queries drawn from the documents' own headlines and tags."""
+    rng = random.Random(seed)
+    words = [w.lower() for d in docs[:5000] for w in re.findall(r"[A-Za-z]{4,}", d["headline"])]
+    places = [p for d in docs[:5000] for p in d["entities"]["places"]] or ["Usa"]
+    out = []
+    for i in range(n):
+        kind = i % 6
+        if kind in (0, 1, 2):
+            out.append({"q": " ".join(rng.sample(words, kind + 1))})
+        elif kind == 3:
+            d = rng.choice(docs[:5000])
+            pair = re.findall(r"[A-Za-z]{3,}", d["headline"])
+            out.append({"q": f'"{" ".join(pair[:2]).lower()}"' if len(pair) >= 2 else rng.choice(words)})
+        elif kind == 4:
+            out.append({"q": rng.choice(words), "entity": rng.choice(places)})
+        else:
+            month = rng.randint(3, 9)
+            out.append({"q": rng.choice(words), "since": f"1987-{month:02d}-01",
+                        "until": f"1987-{month:02d}-28", "sort": "newest"})
+    return out
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(len(s) * p))] * 1000
+
+
+def run_child(code: str) -> tuple[dict, float]:
+    """Run Python in a child process; return its JSON answer and its peak RSS in MB."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    out, _ = proc.communicate()
+    _, status, usage = os.wait4(proc.pid, 0) if proc.returncode is None else (0, 0, None)
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if proc.returncode:
+        raise SystemExit(f"child failed: {code[:80]}")
+    data = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
+    data["wall"] = time.perf_counter() - t0
+    return data, rss
+
+
+def newsdesk_build(src: Path, ix: Path, entities: bool) -> tuple[float, float]:
+    t0 = time.perf_counter()
+    cmd = [sys.executable, "-m", "web.cli", "index", str(src), "--index", str(ix)]
+    if not entities:
+        cmd.append("--no-entities")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run(cmd, check=True, capture_output=True)
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return time.perf_counter() - t0, max(rss, before) / 1024
+
+
+def stock_whoosh_build(docs: list[dict], folder: Path) -> float:
+    from whoosh.fields import ID, TEXT, Schema
+    from whoosh.index import create_in
+
+    folder.mkdir()
+    ix = create_in(str(folder), Schema(id=ID(stored=True, unique=True), headline=TEXT(stored=True),
+                                       body=TEXT(stored=True)))
+    t0 = time.perf_counter()
+    with ix.writer(limitmb=256) as w:
+        for d in docs:
+            w.add_document(id=d["id"], headline=d["headline"], body=d["body"])
+    return time.perf_counter() - t0
+
+
+def fts_build(docs: list[dict], path: Path) -> float:
+    t0 = time.perf_counter()
+    db = sqlite3.connect(path)
+    db.execute("CREATE VIRTUAL TABLE docs USING fts5(headline, body, entities, date UNINDEXED, "
+               "tokenize='porter')")
+    db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?)", (
+        (d["headline"], d["body"], " | ".join(sum(d["entities"].values(), [])), d["date"]) for d in docs))
+    db.commit()
+    db.close()
+    return time.perf_counter() - t0
+
+
+def fts_query(db: sqlite3.Connection, q: dict) -> int:
+    text = q["q"] if q["q"].startswith('"') else " ".join(f'"{w}"' for w in q["q"].split())
+    if q.get("entity"):
+        text = f'({text}) AND entities:"{q["entity"]}"'
+    where, args = "docs MATCH ?", [text]
+    if q.get("since"):
+        where += " AND date >= ? AND date < ?"
+        args += [q["since"], q["until"] + "T23:59:59"]
+    order = "date DESC" if q.get("sort") == "newest" else f"bm25(docs, {', '.join(map(str, FTS_WEIGHTS))}, 0)"
+    rows = db.execute(f"SELECT rowid, headline, snippet(docs, 1, '<mark>', '</mark>', '…', 20) FROM docs "
+                      f"WHERE {where} ORDER BY {order} LIMIT 10", args).fetchall()
+    return len(rows)
+
+
+NEWSDESK_QUERIES = """
+import json, sys, time, resource
+from searcher import Archive, SearchRequest
+from searcher.request import parse_date
+archive = Archive({ix!r})
+queries = json.loads(open({qfile!r}).read())
+archive.search(SearchRequest(query="warm"))
+times = []
+for q in queries:
+    req = SearchRequest(query=q["q"], entities=[q["entity"]] if q.get("entity") else [],
+                        since=parse_date(q["since"]) if q.get("since") else None,
+                        until=parse_date(q["until"]) if q.get("until") else None,
+                        sort=q.get("sort", "relevance"))
+    t0 = time.perf_counter(); archive.search(req); times.append(time.perf_counter() - t0)
+print(json.dumps({{"times": times, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def fresh_articles_visible(src: Path, ix: Path, docs: list[dict]) -> float:
+    """Seconds for `newsdesk index` (with entities) to commit 100 new articles."""
+    new = [dict(d, id=f"fresh-{i}", url=None, entities=None) for i, d in enumerate(docs[:100])]
+    for d in new:
+        d.pop("url"), d.pop("entities")
+    (src / "fresh.jsonl").write_text("".join(json.dumps(d) + "\n" for d in new))
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "web.cli", "index", str(src), "--index", str(ix)],
+                   check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def du(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="10000")
+    ap.add_argument("--queries", type=int, default=300)
+    args = ap.parse_args()
+    base = corpus()
+    rows = []
+    for size in [int(s) for s in args.sizes.split(",")]:
+        docs = list(replicate(base, size))
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            src, ix = tmp / "src", tmp / "ix"
+            write_jsonl_files(iter(docs), src, per_file=1000)
+            build_s, build_rss = newsdesk_build(src, ix, entities=False)
+            stock_s = stock_whoosh_build(docs, tmp / "stock")
+            fts_s = fts_build(docs, tmp / "fts.db")
+            sample = tmp / "ner-sample"
+            write_jsonl_files(iter([dict(d, id=f"s{i}", entities=None) for i, d in enumerate(docs[:500])]),
+                              sample, per_file=50)
+            ner_s, _ = newsdesk_build(sample, tmp / "ner-ix", entities=True)
+            queries = query_mix(docs, args.queries)
+            qfile = tmp / "queries.json"
+            qfile.write_text(json.dumps(queries))
+            result, _ = run_child(NEWSDESK_QUERIES.format(ix=str(ix), qfile=str(qfile)))
+            nd = result["times"]
+            db = sqlite3.connect(tmp / "fts.db")
+            fts = []
+            for q in queries:
+                t0 = time.perf_counter()
+                fts_query(db, q)
+                fts.append(time.perf_counter() - t0)
+            fresh_s = fresh_articles_visible(src, ix, docs)
+            rows.append({
+                "size": size, "nd_docs_s": size / build_s, "stock_docs_s": size / stock_s,
+                "fts_docs_s": size / fts_s, "ner_docs_s": 500 / ner_s, "nd_mb": du(ix) / 1e6,
+                "stock_mb": du(tmp / "stock") / 1e6, "fts_mb": du(tmp / "fts.db") / 1e6,
+                "nd_p": [pct(nd, p) for p in (.5, .95, .99)], "fts_p": [pct(fts, p) for p in (.5, .95, .99)],
+                "indexer_rss": build_rss, "web_rss": result["rss"], "fresh_s": fresh_s})
+        r = rows[-1]
+        print(f"\n== {size:,} documents ==")
+        print(f"{'':34} {'newsdesk':>12} {'FTS5':>10} {'ratio':>8}")
+        print(f"{'index build, docs/s (no NER)':34} {r['nd_docs_s']:12.0f} {r['fts_docs_s']:10.0f} "
+              f"{r['fts_docs_s'] / r['nd_docs_s']:7.1f}×")
+        print(f"{'stock Whoosh build, docs/s':34} {r['stock_docs_s']:12.0f} {'':>10} "
+              f"{r['nd_docs_s'] / r['stock_docs_s']:7.2f}× newsdesk/stock")
+        print(f"{'build with NER, docs/s (500 docs)':34} {r['ner_docs_s']:12.0f}")
+        print(f"{'index size, MB':34} {r['nd_mb']:12.1f} {r['fts_mb']:10.1f}  (stock Whoosh {r['stock_mb']:.1f})")
+        for i, name in enumerate(("p50", "p95", "p99")):
+            print(f"{'query ' + name + ', ms':34} {r['nd_p'][i]:12.1f} {r['fts_p'][i]:10.2f} "
+                  f"{r['nd_p'][i] / max(r['fts_p'][i], 1e-6):7.1f}×")
+        print(f"{'peak RSS indexer / web worker, MB':34} {r['indexer_rss']:6.0f} / {r['web_rss']:.0f}")
+        print(f"{'100 new articles searchable, s':34} {r['fresh_s']:12.1f}   (incl. NER and process start)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
