@@ -7,6 +7,7 @@ opening falls back to it when the newest TOC cannot be read."""
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -16,7 +17,7 @@ from whoosh.writing import SegmentWriter
 
 # What a damaged TOC raises while being read (truncated pickle, bad zlib stream, short file…).
 TOC_ERRORS = (EOFError, ValueError, OSError, IndexError, KeyError, AttributeError,
-              TypeError, ImportError) + (__import__("pickle").UnpicklingError,)
+              TypeError, ImportError, pickle.UnpicklingError)
 
 
 def fsync_dir(path: Path) -> None:

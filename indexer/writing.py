@@ -155,17 +155,18 @@ def update_index(
         if gen is not None:
             summary.repaired = index_dir.clean_leftovers(gen)
         manifest = Manifest() if rebuild or live is None else Manifest.load(live)
-        indexed_sources: set[str] = set()
+        # Files with live articles that the manifest does not list: a run killed between its
+        # commit and the manifest's save, or a manifest set aside below.
+        unlisted: set[str] = set()
         if live is not None and not rebuild:
             ix_live = index_dir.open_generation(live)
-            generation = ix_live.latest_generation()
-            if manifest.generation > generation:
+            if manifest.generation > ix_live.latest_generation():
                 # The manifest describes a commit the index no longer has (a damaged TOC was
                 # set aside): trust the index, and parse every file again.
                 manifest = Manifest()
             with ix_live.searcher() as s:
-                indexed_sources = {s_ for s_ in s.lexicon("source")}
-                indexed_sources = {src.decode() if isinstance(src, bytes) else src for src in indexed_sources}
+                unlisted = {key for key in s.reader().field_terms("source")
+                            if key not in manifest.files and s.document_number(source=key) is not None}
 
         roots = [p.resolve() for p in paths]
         todo: list[tuple[Source, str]] = []
@@ -182,15 +183,13 @@ def update_index(
                 summary.unchanged += 1
                 continue
             todo.append((src, sha1))
-        # Files whose articles are indexed but that the manifest missed (a run killed between
-        # its commit and the manifest's save) count as known too.
-        known = set(manifest.files) | indexed_sources
+        known = set(manifest.files) | unlisted
         gone = sorted(key for key in known if key not in seen and _under(key, roots))
+        summary.deleted = len(gone)
 
         if dry_run:
             summary.added = sum(1 for s, _ in todo if s.key not in manifest.files)
             summary.updated = len(todo) - summary.added
-            summary.deleted = len([key for key in gone if key in manifest.files or key in indexed_sources])
             summary.seconds = time.monotonic() - started
             return summary
 
@@ -245,7 +244,6 @@ def update_index(
                     summary.added += 1
             batch.sources[src.key] = state
 
-        summary.deleted = len([key for key in gone if key in manifest.files or key in indexed_sources])
         for src, sha1, result in _parse_all(todo, with_entities, workers, on_progress):
             parsed(src, sha1, result)
             if len(batch) >= batch_articles:

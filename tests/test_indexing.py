@@ -73,6 +73,7 @@ def test_deleted_and_renamed_files(articles_dir, tmp_path):
     assert "thames.txt" in found and "london-daily-thames-barrier.txt" not in found
     assert "https://londondaily.example/business/norfolk-wind-farm-grid" not in found
     assert len(found) == 7
+    assert index([articles_dir], root).changed == 0  # deleted documents are not deleted again
 
 
 def test_bad_files_are_named_and_the_run_goes_on(articles_dir, tmp_path):
