@@ -83,7 +83,8 @@ def main() -> int:
                     path.write_text("".join(json.dumps(item) + "\n" for item in lines))
             proc = subprocess.Popen(index_cmd(src, ix, rebuild=rebuild), stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL, start_new_session=True)
-            time.sleep(rng.uniform(0.05, full_s * 1.1))
+            # Kill within the run's expected length: an update of 50 files takes a few seconds.
+            time.sleep(rng.uniform(0.05, full_s * 1.1 if (rebuild or not complete) else 4.0))
             finished = proc.poll() is not None
             try:
                 os.killpg(proc.pid, signal.SIGKILL)

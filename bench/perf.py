@@ -167,6 +167,53 @@ def fresh_articles_visible(src: Path, ix: Path, docs: list[dict]) -> float:
     return time.perf_counter() - t0
 
 
+def http_load(ix: Path, queries: list[dict], seconds: float = 20.0, clients: int = 4) -> dict:
+    """Requests/s and latency of /api/search on `newsdesk serve --threads 2` over loopback."""
+    import socket
+    import threading
+    import urllib.parse
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--index", str(ix), "--port", str(port),
+                               "--threads", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/api/search?"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "q=oil", timeout=5).read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    stop = time.monotonic() + seconds
+    times: list[float] = []
+    errors = [0]
+
+    def client(offset: int) -> None:
+        for i in range(offset, offset + 100_000):
+            if time.monotonic() > stop:
+                return
+            q = queries[i % len(queries)]
+            params = {"q": q["q"], **({"entity": q["entity"]} if q.get("entity") else {}),
+                      **({"since": q["since"], "until": q["until"], "sort": "newest"} if q.get("since") else {})}
+            t0 = time.perf_counter()
+            try:
+                urllib.request.urlopen(base + urllib.parse.urlencode(params), timeout=30).read()
+                times.append(time.perf_counter() - t0)
+            except OSError:
+                errors[0] += 1
+
+    threads = [threading.Thread(target=client, args=(i * 50,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    server.terminate()
+    server.wait(timeout=10)
+    return {"rps": len(times) / seconds, "p50": pct(times, .5), "p99": pct(times, .99), "errors": errors[0]}
+
+
 def du(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
@@ -177,6 +224,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="10000")
     ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--http", action="store_true", help="also load /api/search over loopback for 20 s")
     args = ap.parse_args()
     base = corpus()
     rows = []
@@ -204,13 +252,14 @@ def main() -> int:
                 t0 = time.perf_counter()
                 fts_query(db, q)
                 fts.append(time.perf_counter() - t0)
+            http = http_load(ix, queries) if args.http else None
             fresh_s = fresh_articles_visible(src, ix, docs)
             rows.append({
                 "size": size, "nd_docs_s": size / build_s, "stock_docs_s": size / stock_s,
                 "fts_docs_s": size / fts_s, "ner_docs_s": 500 / ner_s, "nd_mb": du(ix) / 1e6,
                 "stock_mb": du(tmp / "stock") / 1e6, "fts_mb": du(tmp / "fts.db") / 1e6,
                 "nd_p": [pct(nd, p) for p in (.5, .95, .99)], "fts_p": [pct(fts, p) for p in (.5, .95, .99)],
-                "indexer_rss": build_rss, "web_rss": result["rss"], "fresh_s": fresh_s})
+                "indexer_rss": build_rss, "web_rss": result["rss"], "fresh_s": fresh_s, "http": http})
         r = rows[-1]
         print(f"\n== {size:,} documents ==")
         print(f"{'':34} {'newsdesk':>12} {'FTS5':>10} {'ratio':>8}")
@@ -225,6 +274,10 @@ def main() -> int:
                   f"{r['nd_p'][i] / max(r['fts_p'][i], 1e-6):7.1f}×")
         print(f"{'peak RSS indexer / web worker, MB':34} {r['indexer_rss']:6.0f} / {r['web_rss']:.0f}")
         print(f"{'100 new articles searchable, s':34} {r['fresh_s']:12.1f}   (incl. NER and process start)")
+        if r["http"]:
+            h = r["http"]
+            print(f"{'HTTP /api/search, 2 threads':34} {h['rps']:8.1f} req/s, p50 {h['p50']:.0f} ms, "
+                  f"p99 {h['p99']:.0f} ms, {h['errors']} errors (4 loopback clients, 20 s)")
     return 0
 
 
