@@ -21,8 +21,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         CORS_ORIGINS=[],
         SEARCH_TIME_LIMIT=3.0,
         SITE_NAME="London Daily",
-        JSON_SORT_KEYS=False,
     )
+    app.json.sort_keys = False  # the API's objects keep the CLI's --json key order
     if config:
         app.config.update(config)
     app.extensions["newsdesk.archive"] = Archive(Path(app.config["INDEX"]),
