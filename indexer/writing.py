@@ -17,7 +17,7 @@ from .errors import ParseError
 from .manifest import FileState, Manifest, file_sha1
 from .parse import ParsedFile, is_article_file, parse_file
 from .schema import ENTITY_FIELDS, ENTITY_SEARCH_FIELDS, join_names
-from .durable import DurableWriter
+from .durable import DurableWriter, merge_small_and_expunge
 from .store import IndexDir
 
 BATCH_ARTICLES = 2000
@@ -212,7 +212,7 @@ def update_index(
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit()
+            writer.commit(mergetype=merge_small_and_expunge)
             for key in batch.deleted_sources:
                 manifest.files.pop(key, None)
             for key, state in batch.sources.items():
