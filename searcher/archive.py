@@ -36,8 +36,8 @@ FACET_SIZE = 10
 FEW_HITS = 3
 TIME_LIMIT_SECONDS = 3.0
 RELATED_TERMS = 12
-MAX_CACHED_DOCSETS = 256
 RELATED_ENTITIES = 3
+MAX_CACHED_DOCSETS = 256
 
 
 @dataclass
@@ -352,7 +352,7 @@ class Archive:
                 "undated": reader.doc_count() - len(dates),
                 "top_entities": top,
                 "index_bytes": size,
-                "segments": len(view.searcher.reader().leaf_readers()) if hasattr(reader, "leaf_readers") else 1,
+                "segments": len(reader.leaf_readers()),
                 "last_update": dt.datetime.fromtimestamp(updated, dt.timezone.utc).isoformat(timespec="seconds") if updated else None,
                 "schema_version": info.get("schema_version"),
                 "index": str(self.index_dir.root),
