@@ -70,7 +70,7 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--index", str(ix), "--port",
                                    str(port), "--threads", str(args.threads)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(100):
             if get(base + "/api/search?q=oil")[0] == 200:
                 break

@@ -44,8 +44,9 @@ def server(tmp_path_factory):
     index = tmp_path_factory.mktemp("ix") / "ix"
     update_index([articles], IndexDir(index), workers=1)
     port = _free_port()
+    log = open(tmp_path_factory.mktemp("log") / "serve.log", "w+")  # a pipe nobody reads would fill
     proc = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--index", str(index), "--port", str(port)],
-                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -55,10 +56,12 @@ def server(tmp_path_factory):
             time.sleep(0.1)
     else:
         proc.kill()
-        pytest.fail("newsdesk serve did not start: " + proc.stdout.read().decode())
+        log.seek(0)
+        pytest.fail("newsdesk serve did not start: " + log.read())
     yield base
     proc.terminate()
     proc.wait(timeout=10)
+    log.close()
 
 
 @pytest.fixture(scope="module")
