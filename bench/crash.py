@@ -34,7 +34,7 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "reuters215
 
 def index_cmd(src: Path, ix: Path, rebuild: bool = False) -> list[str]:
     cmd = [sys.executable, "-m", "web.cli", "index", str(src), "--index", str(ix), "--no-entities",
-           "--workers", "2", "--batch", "250"]
+           "--workers", "2", "--batch", "600"]
     return cmd + (["--rebuild"] if rebuild else [])
 
 

@@ -7,7 +7,7 @@ same ≥300 queries (1–3 words, phrases, entity filter, date range, newest fir
 
 newsdesk is measured end to end through searcher.Archive.search — the API the web uses:
 parse, rank, facets over every match, 10 snippets. FTS5 runs bm25() + snippet() with the
-same field weights. Index builds run `newsdesk index` (parser processes on both cores) and
+same field weights. Index builds run `newsdesk index` (parsing and segment-writing processes on both cores) and
 stock Whoosh (a plain two-field schema, one writer) on the same documents.
 
     python -m bench.perf [--sizes 10000,100000] [--queries 300] [--http]

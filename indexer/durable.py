@@ -79,8 +79,15 @@ class DurableWriter(SegmentWriter):
         super().__init__(ix, **kwargs)
         self._base_generation = self.generation - 1
         self._base_segments = {s.segment_id() for s in self.segments}
+        self._written_elsewhere: list = []
+
+    def add_segments(self, segments: list) -> None:
+        """Finished segments written by other processes (indexer.segments), named by this
+        commit's TOC beside the writer's own."""
+        self._written_elsewhere.extend(segments)
 
     def _commit_toc(self, segments):
+        segments = list(segments) + self._written_elsewhere
         folder = Path(self.storage.folder)
         fsync_dir(folder)  # the new segments are on disk before the TOC names them
         TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import os
 import signal
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -18,9 +19,14 @@ from .manifest import FileState, Manifest, file_sha1
 from .parse import ParsedFile, is_article_file, parse_file
 from .schema import ENTITY_FIELDS, ENTITY_SEARCH_FIELDS, join_names
 from .durable import DurableWriter, merge_small_and_expunge
+from .segments import split, write_segments
 from .store import IndexDir
 
-BATCH_ARTICLES = 2000
+BATCH_ARTICLES = 4000
+# Posting-pool memory of one commit, shared among the processes writing its segments.
+WRITER_MB = 256
+# Files parsed ahead of the writer, per worker.
+PARSE_AHEAD = 2
 
 
 @dataclass
@@ -140,6 +146,7 @@ def update_index(
     files not yet committed are picked up by the next run."""
     started = time.monotonic()
     summary = Summary(dry_run=dry_run)
+    workers = workers or os.cpu_count() or 1
     with index_dir.writer_lock():
         live = index_dir.current()
         if live is not None and not rebuild:
@@ -199,7 +206,9 @@ def update_index(
         batch.deleted_sources = gone
 
         def commit() -> None:
-            writer = DurableWriter(ix, timeout=30.0, limitmb=256)
+            docs = [article_document(article, key) for article, key in batch.articles.values()]
+            parts = split(docs, workers)
+            writer = DurableWriter(ix, timeout=30.0, limitmb=WRITER_MB)
             try:
                 for key in batch.deleted_sources:
                     writer.delete_by_term("source", key)
@@ -207,8 +216,14 @@ def update_index(
                     # A file that now fails to parse keeps its last good articles.
                     if state.error is None:
                         writer.delete_by_term("source", key)
-                for article, key in batch.articles.values():
-                    writer.update_document(**article_document(article, key))
+                if len(parts) > 1:
+                    for doc in docs:  # what update_document would delete: an id moved files
+                        writer.delete_by_term("id", doc["id"])
+                    writer.add_segments(write_segments(pools.segments(), gen, parts,
+                                                       WRITER_MB // len(parts)))
+                else:
+                    for doc in docs:
+                        writer.update_document(**doc)
             except BaseException:
                 writer.cancel()
                 raise
@@ -244,16 +259,17 @@ def update_index(
                     summary.added += 1
             batch.sources[src.key] = state
 
-        for src, sha1, result in _parse_all(todo, with_entities, workers, on_progress):
-            parsed(src, sha1, result)
-            if len(batch) >= batch_articles:
+        with _Pools(workers) as pools:
+            for src, sha1, result in _parse_all(todo, with_entities, pools, on_progress):
+                parsed(src, sha1, result)
+                if len(batch) >= batch_articles:
+                    commit()
+                    batch = _Batch()
+                    if should_stop():
+                        summary.stopped = True
+                        break
+            if not summary.stopped and (batch.sources or batch.deleted_sources or gen != live):
                 commit()
-                batch = _Batch()
-                if should_stop():
-                    summary.stopped = True
-                    break
-        if not summary.stopped and (batch.sources or batch.deleted_sources or gen != live):
-            commit()
         if gen != live:
             index_dir.activate(gen)
         ix.close()
@@ -266,23 +282,63 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _parse_all(todo: list[tuple[Source, str]], with_entities: bool, workers: int | None,
+class _Pools:
+    """Worker processes, started when first needed: one pool parses files (and runs NER),
+    the other writes segments at commit, so a commit never queues behind parsing."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._parse: ProcessPoolExecutor | None = None
+        self._segments: ProcessPoolExecutor | None = None
+
+    def parse(self) -> ProcessPoolExecutor:
+        if self._parse is None:
+            self._parse = ProcessPoolExecutor(self.workers, initializer=_ignore_interrupts)
+        return self._parse
+
+    def segments(self) -> ProcessPoolExecutor:
+        if self._segments is None:
+            self._segments = ProcessPoolExecutor(self.workers, initializer=_ignore_interrupts)
+        return self._segments
+
+    def __enter__(self) -> "_Pools":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for pool in (self._parse, self._segments):
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+
+
+def _parse_all(todo: list[tuple[Source, str]], with_entities: bool, pools: _Pools,
                on_progress: Callable[[int, int], None]) -> Iterator[tuple[Source, str, ParsedFile | str]]:
+    """Parsed files as they finish. At most a few files are parsed ahead of the writer, so
+    memory stays flat however large the run."""
     total = len(todo)
-    workers = workers or os.cpu_count() or 1
-    if workers == 1 or total <= 2:
+    if pools.workers == 1 or total <= 2:
         for done, (src, sha1) in enumerate(todo, 1):
             yield src, sha1, _parse_job(str(src.path), str(src.root), with_entities)
             on_progress(done, total)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, total), initializer=_ignore_interrupts) as pool:
-        futures = {pool.submit(_parse_job, str(src.path), str(src.root), with_entities): (src, sha1)
-                   for src, sha1 in todo}
-        for done, future in enumerate(as_completed(futures), 1):
-            src, sha1 = futures[future]
+    pool = pools.parse()
+    waiting = iter(todo)
+    running: dict[Future, tuple[Source, str]] = {}
+    done = 0
+
+    def submit(count: int) -> None:
+        for src, sha1 in islice(waiting, count):
+            running[pool.submit(_parse_job, str(src.path), str(src.root), with_entities)] = (src, sha1)
+
+    submit(PARSE_AHEAD * pools.workers)
+    while running:
+        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in finished:
+            src, sha1 = running.pop(future)
             try:
                 result = future.result()
             except Exception as exc:  # a worker died (e.g. out of memory): name the file, go on
                 result = f"parser crashed: {type(exc).__name__}: {exc}"
+            done += 1
             yield src, sha1, result
             on_progress(done, total)
+        submit(len(finished))

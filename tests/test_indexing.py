@@ -1,5 +1,6 @@
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -161,6 +162,30 @@ def test_batches_commit_and_parallel_workers_agree(tmp_path):
         assert s.document(id="001.txt")["headline"] == "Gallery unveils interactive tree"
     # The last commit and the one before it (kept as a fallback) are all that stay on disk.
     assert len(list(IndexDir(root).current().glob("*.toc"))) == 2
+
+
+def test_segments_written_by_workers_match_a_single_writer(tmp_path):
+    business = tmp_path / "business"
+    shutil.copytree(corpus("bbc-news", "business"), business)
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    update_index([business], IndexDir(serial), with_entities=False, workers=1)
+    update_index([business], IndexDir(parallel), with_entities=False, workers=2)
+    # One commit of 510 articles, written as two segments by two worker processes.
+    assert len(IndexDir(parallel).open()._segments()) == 2
+    assert sorted(ids(parallel)) == sorted(ids(serial)) and len(ids(parallel)) == 510
+    hits = {}
+    for root in (serial, parallel):
+        with IndexDir(root).open().searcher() as s:
+            hits[root] = [(h["id"], h["headline"]) for h in s.search(Term("body", "yuko"), limit=None)]
+    assert hits[parallel] and sorted(hits[parallel]) == sorted(hits[serial])
+    # Every file changes: the parent deletes the old articles, the workers write the new.
+    for path in business.glob("*.txt"):
+        path.write_bytes(path.read_bytes() + b"\nCorrection appended.\n")
+    summary = update_index([business], IndexDir(parallel), with_entities=False, workers=2)
+    assert summary.updated == 510
+    with IndexDir(parallel).open().searcher() as s:
+        assert s.doc_count() == 510
+        assert len(s.search(Term("body", "correct"), limit=None)) == 510
 
 
 def test_damaged_newest_toc_falls_back_to_the_previous_commit(articles_dir, tmp_path):

@@ -73,7 +73,7 @@ def parse(paths: tuple[Path, ...], as_json: bool, no_entities: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Say what would be added, updated and deleted; write nothing.")
 @click.option("--no-entities", is_flag=True, help="Skip named-entity extraction (faster).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="Parser processes [default: one per CPU].")
+              help="Worker processes that parse files and write segments [default: one per CPU].")
 @click.option("--batch", type=click.IntRange(1), default=BATCH_ARTICLES, show_default=True,
               help="Articles per commit; each commit becomes visible to searches on its own.")
 @click.option("--watch", is_flag=True,
