@@ -136,6 +136,7 @@ class Archive:
         self.index_dir = index_dir if isinstance(index_dir, IndexDir) else IndexDir(index_dir)
         self.time_limit = time_limit
         self._local = threading.local()
+        self._lexicon = spelling.Lexicon()
 
     # -- searchers ---------------------------------------------------------------------------
 
@@ -361,7 +362,7 @@ class Archive:
     def _suggest_spelling(self, view: _View, request: SearchRequest, parsed: ParsedQuery,
                           filters: Filter | None, found: int) -> str | None:
         searcher = view.searcher
-        corrected = spelling.correct(searcher.reader(), request.query)
+        corrected = spelling.correct(searcher.reader(), self._lexicon, request.query)
         if corrected is None:
             return None
         try:

@@ -179,6 +179,20 @@ def test_spelling_suggestion_only_when_it_finds_more(archive, bbc):
     assert search(archive, "qqqqzzzz").suggestion is None
 
 
+def test_spelling_follows_commits(articles_dir, tmp_path):
+    root = tmp_path / "ix"
+    update_index([articles_dir], IndexDir(root), with_entities=False, workers=1)
+    archive = Archive(root)
+    assert search(archive, "zeppelinn").suggestion is None  # no such word yet
+    (articles_dir / "airship.jsonl").write_text(json.dumps(
+        {"id": "airship", "headline": "Zeppelin returns", "body": "A zeppelin flew over Kent."}) + "\n")
+    update_index([articles_dir], IndexDir(root), with_entities=False, workers=1)
+    assert search(archive, "zeppelinn").suggestion == "zeppelin"  # read from the new segment
+    (articles_dir / "airship.jsonl").unlink()
+    update_index([articles_dir], IndexDir(root), with_entities=False, workers=1)
+    assert search(archive, "zeppelinn").suggestion is None  # its article is gone
+
+
 @pytest.mark.parametrize("q", ['"black sea', "drone)", "((drone", "foo:bar", "drone AND", "NOT",
                                "\x00drone\x07", "ｄｒｏｎｅ", "🚀 drone", "date:", "-", "*:*", "drone^"])
 def test_odd_queries_never_raise(archive, q):
