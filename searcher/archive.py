@@ -8,10 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import html
 import threading
+from array import array
 import time
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -29,6 +30,7 @@ from .results import FacetValue, Hit, SearchResult
 from .scoring import RecencyBM25F, bm25f
 from . import spelling
 from .snippets import SNIPPET_CHARS, MarkFormatter, first_sentence, highlighter
+from .tables import DocTables, SharedTables
 
 FACET_FIELDS = (*ENTITY_FIELDS, "section")
 FACET_SIZE = 10
@@ -37,76 +39,38 @@ FEW_HITS = 3
 TIME_LIMIT_SECONDS = 3.0
 RELATED_TERMS = 12
 RELATED_ENTITIES = 3
-MAX_CACHED_DOCSETS = 256
 
 
 @dataclass
 class _View:
-    """One thread's searcher over one index generation, with caches that live as long as it."""
+    """One thread's searcher over one commit, with that commit's shared tables."""
 
     gen: Path
     ix: object
     searcher: object
-    columns: dict[str, object] = field(default_factory=dict)  # per-searcher caches
-    names: dict[str, Counter] = field(default_factory=dict)
-    newest: dt.datetime | None = None
-    newest_known: bool = False
+    tables: DocTables
 
-    def column(self, name: str) -> list:
-        """A column's raw values by global document number, read once per searcher.
+    @property
+    def reader(self):
+        return self.searcher.reader()
 
-        Read segment by segment: iterating Whoosh's MultiColumnReader stops after the first."""
-        if name not in self.columns:
-            values: list = []
-            for leaf, offset in self.searcher.reader().leaf_readers():
-                values.extend([None] * (offset - len(values)))
-                if leaf.has_column(name):
-                    values.extend(leaf.column_reader(name, translate=False))
-                else:
-                    values.extend([None] * leaf.doc_count_all())
-            self.columns[name] = values
-        return self.columns[name]
+    def dates(self) -> array:
+        return self.tables.dates(self.reader)
 
     def newest_date(self) -> dt.datetime | None:
-        if not self.newest_known:
-            dates = [d for d in self.column("date") if d]
-            self.newest = long_to_datetime(max(dates)) if dates else None
-            self.newest_known = True
-        return self.newest
+        return self.tables.newest_date(self.reader)
 
-    def docset(self, q: query.Query) -> set[int]:
-        """The documents a filter query matches, computed once per searcher."""
-        key = f"docset:{q!r}"
-        if key not in self.columns:
-            if len([k for k in self.columns if k.startswith("docset:")]) >= MAX_CACHED_DOCSETS:
-                for k in [k for k in self.columns if k.startswith("docset:")]:
-                    del self.columns[k]
-            self.columns[key] = set(self.searcher.docs_for_query(q))
-        return self.columns[key]
+    def docset(self, q: query.Query) -> bytearray:
+        return self.tables.docset(self.reader, repr(q), lambda: self.searcher.docs_for_query(q))
 
-    def names_by_doc(self, kind: str) -> list[list[str]]:
-        """A list-valued column (entities, section) split into names once per searcher."""
-        key = f"{kind}:names"
-        if key not in self.columns:
-            self.columns[key] = [split_names(v) for v in self.column(kind)]
-        return self.columns[key]
+    def names_by_doc(self, kind: str) -> list[tuple[str, ...]]:
+        return self.tables.names_by_doc(self.reader, kind)
 
     def months_by_doc(self) -> list[str | None]:
-        if "date:month" not in self.columns:
-            self.columns["date:month"] = [long_to_datetime(d).strftime("%Y-%m") if d else None
-                                          for d in self.column("date")]
-        return self.columns["date:month"]
+        return self.tables.months_by_doc(self.reader)
 
     def name_counts(self, kind: str) -> Counter:
-        """Every name of a kind with the number of live articles naming it (for suggestions)."""
-        if kind not in self.names:
-            reader = self.searcher.reader()
-            counts: Counter = Counter()
-            names = self.names_by_doc(kind)
-            for docnum in reader.all_doc_ids():
-                counts.update(names[docnum])
-            self.names[kind] = counts
-        return self.names[kind]
+        return self.tables.name_counts(self.reader, kind)
 
     def close(self) -> None:
         self.searcher.close()
@@ -137,6 +101,7 @@ class Archive:
         self.time_limit = time_limit
         self._local = threading.local()
         self._lexicon = spelling.Lexicon()
+        self._tables = SharedTables()
 
     # -- searchers ---------------------------------------------------------------------------
 
@@ -150,7 +115,10 @@ class Archive:
             view = None
         if view is None:
             ix = self.index_dir.open()
-            view = _View(gen=self.index_dir.current(), ix=ix, searcher=ix.searcher(weighting=bm25f()))
+            searcher = ix.searcher(weighting=bm25f())
+            gen = self.index_dir.current()
+            view = _View(gen=gen, ix=ix, searcher=searcher,
+                         tables=self._tables.for_reader(gen, searcher.reader()))
             self._local.view = view
         yield view
 
@@ -202,7 +170,7 @@ class Archive:
             docsets.append(view.docset(query.Or([*exact, phrase])))
         if request.section:
             docsets.append(view.docset(query.Term("section", request.section.strip().lower())))
-        return Filter.build(view.column("date"), start, end, docsets)
+        return Filter.build(view.dates(), start, end, docsets)
 
     def _run(self, view: _View, request: SearchRequest, parsed: ParsedQuery,
              filters: Filter | None, match: str) -> SearchResult:
@@ -338,8 +306,8 @@ class Archive:
         """Figures for `newsdesk stats` and the site's status page."""
         with self.view() as view:
             reader = view.searcher.reader()
-            dates = [view.column("date")[d] for d in reader.all_doc_ids()]
-            dates = [d for d in dates if d]
+            all_dates = view.dates()
+            dates = [all_dates[d] for d in reader.all_doc_ids() if all_dates[d]]
             size = sum(p.stat().st_size for p in view.gen.iterdir() if p.is_file())
             tocs = list(view.gen.glob("_*.toc"))
             updated = max((p.stat().st_mtime for p in tocs), default=None)

@@ -1,12 +1,13 @@
 """Restrictions on which articles a search may return, checked per matching document.
 
-Dates are compared with the date column the searcher already holds; entity and section
-filters become sets of document numbers cached for the searcher's life. A Whoosh DateRange
+Dates are compared with the commit's date table; entity and section filters become bitmaps
+(one byte per document) cached for the commit's life (searcher.tables). A Whoosh DateRange
 filter instead expands to many terms and rebuilds its document set on every query."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from whoosh import sorting
 from whoosh.util.times import datetime_to_long
@@ -16,14 +17,14 @@ _UNDATED_LAST = 2 ** 64
 
 @dataclass
 class Filter:
-    dates: list
+    dates: Sequence[int]
     start: int | None = None  # inclusive, date column units
     end: int | None = None  # exclusive
-    docsets: list[set[int]] = field(default_factory=list)
+    docsets: list[bytearray] = field(default_factory=list)
 
     @classmethod
-    def build(cls, dates: list, start: dt.datetime | None, end: dt.datetime | None,
-              docsets: list[set[int]]) -> "Filter | None":
+    def build(cls, dates: Sequence[int], start: dt.datetime | None, end: dt.datetime | None,
+              docsets: list[bytearray]) -> "Filter | None":
         if start is None and end is None and not docsets:
             return None
         return cls(dates, datetime_to_long(start) if start else None,
@@ -35,7 +36,7 @@ class Filter:
             if not when or (self.start is not None and when < self.start) \
                     or (self.end is not None and when >= self.end):
                 return False
-        return all(docnum in docs for docs in self.docsets)
+        return all(docs[docnum] for docs in self.docsets)
 
 
 class OldestFirst(sorting.FacetType):

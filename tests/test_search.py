@@ -193,6 +193,33 @@ def test_spelling_follows_commits(articles_dir, tmp_path):
     assert search(archive, "zeppelinn").suggestion is None  # its article is gone
 
 
+def test_threads_share_the_tables_of_one_commit(articles_dir, tmp_path):
+    import threading
+
+    root = tmp_path / "ix"
+    update_index([articles_dir], IndexDir(root), workers=1)
+    archive = Archive(root)
+    seen, totals = [], []
+
+    def request() -> None:
+        with archive.view() as view:
+            seen.append(view.tables)
+        totals.append(search(archive, "drone", entities=["Russia"]).total)
+
+    threads = [threading.Thread(target=request) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(seen) == 3 and seen[0] is seen[1] is seen[2]
+    assert totals == [totals[0]] * 3 and totals[0] >= 1
+    (articles_dir / "late.jsonl").write_text(json.dumps({"id": "late", "body": "Drone over Moscow."}) + "\n")
+    update_index([articles_dir], IndexDir(root), workers=1)
+    with archive.view() as view:
+        assert view.tables is not seen[0]  # a new commit, new tables
+    assert search(archive, "drone").total == 4
+
+
 @pytest.mark.parametrize("q", ['"black sea', "drone)", "((drone", "foo:bar", "drone AND", "NOT",
                                "\x00drone\x07", "ｄｒｏｎｅ", "🚀 drone", "date:", "-", "*:*", "drone^"])
 def test_odd_queries_never_raise(archive, q):

@@ -1,0 +1,132 @@
+"""Per-document tables of one commit (dates, entity names, months, filter document sets),
+built once and shared by every server thread.
+
+Facets and filters look at every match, so they read these instead of Whoosh's column
+files. A commit never changes once written, so the tables of the commit a searcher reads
+are valid for as long as it reads it; threads only share them, never rebuild them.
+Measured on 100,000 Reuters articles: per-thread copies of Python sets and lists made one
+web worker 985 MB. Here dates are an array of 8-byte ints, names and months are interned
+and filter sets are bitmaps of one byte per document."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from array import array
+from collections import Counter
+from typing import Callable, Iterable
+
+from whoosh.util.times import long_to_datetime
+
+from indexer.schema import split_names
+
+# Filter document sets kept per commit (one byte per document each).
+MAX_CACHED_DOCSETS = 64
+# Date-column units (microseconds) in a day.
+DAY = 86_400_000_000
+# Commits whose tables are kept: the newest, and the one before for requests still on it.
+KEPT_COMMITS = 2
+
+
+class DocTables:
+    """Tables of one commit. Every method takes the caller's reader of that commit: any
+    reader of the same commit numbers documents alike, and a thread may close its own."""
+
+    def __init__(self) -> None:
+        # Reentrant: some tables are built from others.
+        self._lock = threading.RLock()
+        self._tables: dict[str, object] = {}
+        self._docsets: dict[str, bytearray] = {}
+
+    def _table(self, key: str, build: Callable[[], object]) -> object:
+        table = self._tables.get(key)
+        if table is None:
+            with self._lock:
+                table = self._tables.get(key)
+                if table is None:
+                    table = self._tables[key] = build()
+        return table
+
+    @staticmethod
+    def _raw_column(reader, name: str) -> Iterable:
+        """A column's raw values by global document number (None where a segment lacks it).
+
+        Read segment by segment: iterating Whoosh's MultiColumnReader stops after the first."""
+        for leaf, _ in reader.leaf_readers():
+            if leaf.has_column(name):
+                yield from leaf.column_reader(name, translate=False)
+            else:
+                yield from [None] * leaf.doc_count_all()
+
+    def dates(self, reader) -> array:
+        """Publication times in the date column's units; 0 for undated articles."""
+        return self._table("dates", lambda: array("Q", (d or 0 for d in self._raw_column(reader, "date"))))
+
+    def newest_date(self, reader) -> dt.datetime | None:
+        def build() -> list:
+            newest = max(self.dates(reader), default=0)
+            return [long_to_datetime(newest) if newest else None]
+        return self._table("newest", build)[0]
+
+    def names_by_doc(self, reader, kind: str) -> list[tuple[str, ...]]:
+        """A list-valued column (entities, section) split into names; one object per name."""
+        def build() -> list:
+            seen: dict[tuple[str, ...], tuple[str, ...]] = {}
+            return [seen.setdefault(names, names)
+                    for names in (tuple(split_names(v)) for v in self._raw_column(reader, kind))]
+        return self._table(f"names:{kind}", build)
+
+    def months_by_doc(self, reader) -> list[str | None]:
+        def build() -> list:
+            month_of_day: dict[int, str] = {}
+            out: list[str | None] = []
+            for d in self.dates(reader):
+                if not d:
+                    out.append(None)
+                    continue
+                day = d // DAY
+                if day not in month_of_day:
+                    month_of_day[day] = long_to_datetime(d).strftime("%Y-%m")
+                out.append(month_of_day[day])
+            return out
+        return self._table("months", build)
+
+    def name_counts(self, reader, kind: str) -> Counter:
+        """Every name of a kind with the number of live articles naming it (for suggestions)."""
+        def build() -> Counter:
+            counts: Counter = Counter()
+            names = self.names_by_doc(reader, kind)
+            for docnum in reader.all_doc_ids():
+                counts.update(names[docnum])
+            return counts
+        return self._table(f"counts:{kind}", build)
+
+    def docset(self, reader, key: str, docs: Callable[[], Iterable[int]]) -> bytearray:
+        """The documents a filter matches as a bitmap, computed once per commit."""
+        found = self._docsets.get(key)
+        if found is None:
+            found = bytearray(reader.doc_count_all())
+            for docnum in docs():
+                found[docnum] = 1
+            with self._lock:
+                if len(self._docsets) >= MAX_CACHED_DOCSETS:
+                    self._docsets.clear()
+                self._docsets[key] = found
+        return found
+
+
+class SharedTables:
+    """The tables of the commits being read, one DocTables per (index generation, commit)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_commit: dict[tuple, DocTables] = {}
+
+    def for_reader(self, gen: object, reader) -> DocTables:
+        key = (gen, reader.generation())
+        with self._lock:
+            tables = self._by_commit.get(key)
+            if tables is None:
+                tables = self._by_commit[key] = DocTables()
+                for old in list(self._by_commit)[:-KEPT_COMMITS]:
+                    del self._by_commit[old]
+        return tables
