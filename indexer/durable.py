@@ -118,8 +118,13 @@ def _latest(storage) -> int:
 
 
 def open_last_good(gen_dir: Path):
-    """Open the newest generation whose TOC reads; raise the newest error if none does."""
-    storage = FileStorage(str(gen_dir))
+    """Open the newest generation whose TOC reads; raise the newest error if none does.
+
+    Files are read with plain reads, not mmap: over mmap, Whoosh copies every compound
+    segment's postings, terms and columns into memory (BytesIO) for each searcher. Measured
+    on 100,000 Reuters articles (453 MB index), one searcher after 300 queries: 921 MB RSS
+    with mmap, 64 MB without; query p50 +17%, p95 +10%."""
+    storage = FileStorage(str(gen_dir), supports_mmap=False)
     try:
         return FileIndex(storage)
     except TOC_ERRORS as newest_error:
