@@ -21,7 +21,6 @@ import random
 import re
 import resource
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile

@@ -61,7 +61,8 @@ def replicate(source: list[dict], count: int) -> Iterator[dict]:
         article = dict(source[original])
         if copy:
             article["id"] = f"{article['id']}-{copy}"
-            article["url"] = f"{article['url']}-{copy}"
+            if article.get("url"):
+                article["url"] = f"{article['url']}-{copy}"
             when = dt.datetime.fromisoformat(article["date"])
             article["date"] = when.replace(year=when.year + copy).isoformat()
         yield article
