@@ -18,11 +18,13 @@ from .errors import ParseError
 from .manifest import FileState, Manifest, file_sha1
 from .parse import ParsedFile, is_article_file, parse_file
 from .schema import ENTITY_FIELDS, ENTITY_SEARCH_FIELDS, join_names
-from .durable import DurableWriter, merge_small_and_expunge
-from .segments import split, write_segments
+from .durable import DurableWriter
+from .segments import keep_unmerged, merge_plan, split, write_segments
 from .store import IndexDir
 
-BATCH_ARTICLES = 4000
+# Articles per commit: a bulk run's segments (one per worker) are never merged again, so
+# they are made large; a killed run loses at most this many articles' work.
+BATCH_ARTICLES = 20_000
 # Posting-pool memory of one commit, shared among the processes writing its segments.
 WRITER_MB = 256
 # Files parsed ahead of the writer, per worker.
@@ -208,6 +210,7 @@ def update_index(
         def commit() -> None:
             docs = [article_document(article, key) for article, key in batch.articles.values()]
             parts = split(docs, workers)
+            in_workers = len(parts) > 1
             writer = DurableWriter(ix, timeout=30.0, limitmb=WRITER_MB)
             try:
                 for key in batch.deleted_sources:
@@ -216,18 +219,19 @@ def update_index(
                     # A file that now fails to parse keeps its last good articles.
                     if state.error is None:
                         writer.delete_by_term("source", key)
-                if len(parts) > 1:
-                    for doc in docs:  # what update_document would delete: an id moved files
+                for doc in docs:
+                    if in_workers:  # what update_document deletes: an id that moved files
                         writer.delete_by_term("id", doc["id"])
-                    writer.add_segments(write_segments(pools.segments(), gen, parts,
-                                                       WRITER_MB // len(parts)))
-                else:
-                    for doc in docs:
+                    else:
                         writer.update_document(**doc)
+                # Planned after the deletions, which the merging worker sees in the segments.
+                merging = merge_plan(writer.segments)
+                writer.add_segments(write_segments(pools.segments, gen, parts if in_workers else [],
+                                                   merging, WRITER_MB))
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit(mergetype=merge_small_and_expunge)
+            writer.commit(mergetype=keep_unmerged(merging))
             for key in batch.deleted_sources:
                 manifest.files.pop(key, None)
             for key, state in batch.sources.items():

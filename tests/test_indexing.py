@@ -188,6 +188,26 @@ def test_segments_written_by_workers_match_a_single_writer(tmp_path):
         assert len(s.search(Term("body", "correct"), limit=None)) == 510
 
 
+def test_small_commits_are_merged_and_replaced_articles_expunged(tmp_path):
+    tech = tmp_path / "tech"
+    shutil.copytree(corpus("bbc-news", "tech"), tech)
+    root = tmp_path / "ix"
+    update_index([tech], IndexDir(root), with_entities=False, workers=2, batch_articles=40)
+    segments = IndexDir(root).open()._segments()
+    # Eleven commits of 40 or fewer: every eighth small segment triggers a merge of the tier.
+    assert len(segments) < 8 and max(s.doc_count_all() for s in segments) >= 8 * 40
+    assert sorted(ids(root)) == sorted(p.name for p in tech.glob("*.txt"))
+    # Rewrite a third of the files: their old copies are deleted, then merged away.
+    for path in sorted(tech.glob("*.txt"))[:134]:
+        path.write_bytes(path.read_bytes() + b"\nUpdated.\n")
+    update_index([tech], IndexDir(root), with_entities=False, workers=2)
+    ix = IndexDir(root).open()
+    assert all(s.deleted_count() / s.doc_count_all() < 0.2 for s in ix._segments())
+    with ix.searcher() as s:
+        assert s.doc_count() == 401 == len(set(ids(root)))
+        assert len(s.search(Term("body", "updat"), limit=None)) >= 134
+
+
 def test_damaged_newest_toc_falls_back_to_the_previous_commit(articles_dir, tmp_path):
     root = tmp_path / "ix"
     index([articles_dir], root)
