@@ -10,7 +10,9 @@ parse, rank, facets over every match, 10 snippets. FTS5 runs bm25() + snippet() 
 same field weights. Index builds run `newsdesk index` (parsing and segment-writing processes on both cores) and
 stock Whoosh (a plain two-field schema, one writer) on the same documents.
 
-    python -m bench.perf [--sizes 10000,100000] [--queries 300] [--http]
+    python -m bench.perf [--sizes 10000,100000] [--queries 300] [--http] [--no-stock]
+    python -m bench.perf --sizes 1000000 --no-stock     # the long run, not in CI
+    python -m bench.perf --growth                       # cost growth over saved runs
 """
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ from pathlib import Path
 from .reuters import articles, replicate, write_jsonl_files
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+# Every run's rows, appended: the cost-growth table reads the newest row of each size.
+ROWS = Path(__file__).resolve().parent / "out" / "perf.jsonl"
 FTS_WEIGHTS = (1.25, 1.0, 1.5)  # headline, body, entities: newsdesk's field boosts
 
 
@@ -219,12 +223,42 @@ def du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def growth_table() -> None:
+    """How each cost grows from one size to the next, per tenfold more documents."""
+    newest: dict[int, dict] = {}
+    if ROWS.exists():
+        for line in ROWS.read_text().splitlines():
+            row = json.loads(line)
+            newest[row["size"]] = row
+    sizes = sorted(newest)
+    if len(sizes) < 2:
+        return
+    metrics = [("build s per 1k docs", lambda r: 1000 / r["nd_docs_s"]),
+               ("FTS5 build s per 1k docs", lambda r: 1000 / r["fts_docs_s"]),
+               ("index MB per 1k docs", lambda r: r["nd_mb"] * 1000 / r["size"]),
+               ("query p50 ms", lambda r: r["nd_p"][0]), ("query p95 ms", lambda r: r["nd_p"][1]),
+               ("FTS5 query p95 ms", lambda r: r["fts_p"][1]),
+               ("web worker RSS MB", lambda r: r["web_rss"]),
+               ("indexer peak RSS MB", lambda r: r["indexer_rss"]),
+               ("100 new articles s", lambda r: r["fresh_s"])]
+    print("\n== cost growth (newest run of each size; flat per-doc cost = linear) ==")
+    print(f"{'':26}" + "".join(f"{s:>12,}" for s in sizes))
+    for name, get in metrics:
+        print(f"{name:26}" + "".join(f"{get(newest[s]):12.2f}" for s in sizes))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="10000")
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--http", action="store_true", help="also load /api/search over loopback for 20 s")
+    ap.add_argument("--growth", action="store_true", help="only print the cost-growth table of saved runs")
+    ap.add_argument("--no-stock", action="store_true",
+                    help="skip the stock Whoosh build (it takes ~25 min at 1M documents)")
     args = ap.parse_args()
+    if args.growth:
+        growth_table()
+        return 0
     base = corpus()
     rows = []
     for size in [int(s) for s in args.sizes.split(",")]:
@@ -234,7 +268,7 @@ def main() -> int:
             src, ix = tmp / "src", tmp / "ix"
             write_jsonl_files(iter(docs), src, per_file=1000)
             build_s, build_rss = newsdesk_build(src, ix, entities=False)
-            stock_s = stock_whoosh_build(docs, tmp / "stock")
+            stock_s = None if args.no_stock else stock_whoosh_build(docs, tmp / "stock")
             fts_s = fts_build(docs, tmp / "fts.db")
             sample = tmp / "ner-sample"
             write_jsonl_files(iter([dict(d, id=f"s{i}", entities=None) for i, d in enumerate(docs[:500])]),
@@ -254,20 +288,25 @@ def main() -> int:
             http = http_load(ix, queries) if args.http else None
             fresh_s = fresh_articles_visible(src, ix, docs)
             rows.append({
-                "size": size, "nd_docs_s": size / build_s, "stock_docs_s": size / stock_s,
+                "size": size, "nd_docs_s": size / build_s, "stock_docs_s": size / stock_s if stock_s else None,
                 "fts_docs_s": size / fts_s, "ner_docs_s": 500 / ner_s, "nd_mb": du(ix) / 1e6,
                 "stock_mb": du(tmp / "stock") / 1e6, "fts_mb": du(tmp / "fts.db") / 1e6,
                 "nd_p": [pct(nd, p) for p in (.5, .95, .99)], "fts_p": [pct(fts, p) for p in (.5, .95, .99)],
                 "indexer_rss": build_rss, "web_rss": result["rss"], "fresh_s": fresh_s, "http": http})
         r = rows[-1]
+        ROWS.parent.mkdir(exist_ok=True)
+        with ROWS.open("a") as out:
+            out.write(json.dumps({**r, "at": time.strftime("%Y-%m-%dT%H:%M:%S")}) + "\n")
         print(f"\n== {size:,} documents ==")
         print(f"{'':34} {'newsdesk':>12} {'FTS5':>10} {'ratio':>8}")
         print(f"{'index build, docs/s (no NER)':34} {r['nd_docs_s']:12.0f} {r['fts_docs_s']:10.0f} "
               f"{r['fts_docs_s'] / r['nd_docs_s']:7.1f}×")
-        print(f"{'stock Whoosh build, docs/s':34} {r['stock_docs_s']:12.0f} {'':>10} "
-              f"{r['nd_docs_s'] / r['stock_docs_s']:7.2f}× newsdesk/stock")
+        if r["stock_docs_s"]:
+            print(f"{'stock Whoosh build, docs/s':34} {r['stock_docs_s']:12.0f} {'':>10} "
+                  f"{r['nd_docs_s'] / r['stock_docs_s']:7.2f}× newsdesk/stock")
         print(f"{'build with NER, docs/s (500 docs)':34} {r['ner_docs_s']:12.0f}")
-        print(f"{'index size, MB':34} {r['nd_mb']:12.1f} {r['fts_mb']:10.1f}  (stock Whoosh {r['stock_mb']:.1f})")
+        stock_mb = f"  (stock Whoosh {r['stock_mb']:.1f})" if r["stock_docs_s"] else ""
+        print(f"{'index size, MB':34} {r['nd_mb']:12.1f} {r['fts_mb']:10.1f}{stock_mb}")
         for i, name in enumerate(("p50", "p95", "p99")):
             print(f"{'query ' + name + ', ms':34} {r['nd_p'][i]:12.1f} {r['fts_p'][i]:10.2f} "
                   f"{r['nd_p'][i] / max(r['fts_p'][i], 1e-6):7.1f}×")
@@ -277,6 +316,7 @@ def main() -> int:
             h = r["http"]
             print(f"{'HTTP /api/search, 2 threads':34} {h['rps']:8.1f} req/s, p50 {h['p50']:.0f} ms, "
                   f"p99 {h['p99']:.0f} ms, {h['errors']} errors (4 loopback clients, 20 s)")
+    growth_table()
     return 0
 
 
