@@ -156,6 +156,10 @@ def update_index(
         if not dry_run:
             index_dir.remove_stale_generations()  # what killed rebuilds left behind
         gen = None if dry_run else (index_dir.new_generation() if rebuild or live is None else live)
+        # An empty generation holds only what this run commits: nothing needs looking up to
+        # be replaced but the ids this run already committed.
+        fresh = gen is not None and (rebuild or live is None)
+        committed_ids: set[str] = set()
         if gen is not None and live is None:
             # A first build has nothing to protect: going live at once lets each batch commit
             # count, so a killed first run keeps what it committed.
@@ -216,14 +220,19 @@ def update_index(
                 for key in batch.deleted_sources:
                     writer.delete_by_term("source", key)
                 for key, state in batch.sources.items():
-                    # A file that now fails to parse keeps its last good articles.
-                    if state.error is None:
+                    # A file that now fails to parse keeps its last good articles. (A run
+                    # parses each file once: in a fresh generation it has no articles yet.)
+                    if state.error is None and not fresh:
                         writer.delete_by_term("source", key)
                 for doc in docs:
-                    if in_workers:  # what update_document deletes: an id that moved files
-                        writer.delete_by_term("id", doc["id"])
-                    else:
+                    replaces = not fresh or doc["id"] in committed_ids
+                    if in_workers:
+                        if replaces:  # what update_document deletes: an id that moved files
+                            writer.delete_by_term("id", doc["id"])
+                    elif replaces:
                         writer.update_document(**doc)
+                    else:
+                        writer.add_document(**doc)
                 # Planned after the deletions, which the merging worker sees in the segments.
                 merging = merge_plan(writer.segments)
                 writer.add_segments(write_segments(pools.segments, gen, parts if in_workers else [],
@@ -232,6 +241,8 @@ def update_index(
                 writer.cancel()
                 raise
             writer.commit(mergetype=keep_unmerged(merging))
+            if fresh:
+                committed_ids.update(doc["id"] for doc in docs)
             for key in batch.deleted_sources:
                 manifest.files.pop(key, None)
             for key, state in batch.sources.items():
