@@ -39,6 +39,7 @@ FEW_HITS = 3
 TIME_LIMIT_SECONDS = 3.0
 RELATED_TERMS = 12
 RELATED_ENTITIES = 3
+OPEN_ATTEMPTS = 3
 
 
 @dataclass
@@ -111,16 +112,29 @@ class Archive:
         view: _View | None = getattr(self._local, "view", None)
         gen = self.index_dir.current()
         if view is not None and (view.gen != gen or not view.searcher.up_to_date()):
+            # Forgotten before closing: a failure below must not leave a closed view behind
+            # for every later request of this thread.
+            self._local.view = None
             view.close()
             view = None
         if view is None:
-            ix = self.index_dir.open()
-            searcher = ix.searcher(weighting=bm25f())
-            gen = self.index_dir.current()
-            view = _View(gen=gen, ix=ix, searcher=searcher,
-                         tables=self._tables.for_reader(gen, searcher.reader()))
+            view = self._open_view()
             self._local.view = view
         yield view
+
+    def _open_view(self) -> _View:
+        """A searcher on the newest commit. Two commits landing while it opens can remove a
+        segment the table of contents it read still names (merged away): it opens again."""
+        for attempt in range(1, OPEN_ATTEMPTS + 1):
+            try:
+                ix = self.index_dir.open()
+                searcher = ix.searcher(weighting=bm25f())
+                break
+            except FileNotFoundError:
+                if attempt == OPEN_ATTEMPTS:
+                    raise
+        gen = self.index_dir.current()
+        return _View(gen=gen, ix=ix, searcher=searcher, tables=self._tables.for_reader(gen, searcher.reader()))
 
     def close(self) -> None:
         view = getattr(self._local, "view", None)

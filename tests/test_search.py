@@ -220,6 +220,37 @@ def test_threads_share_the_tables_of_one_commit(articles_dir, tmp_path):
     assert search(archive, "drone").total == 4
 
 
+def test_a_failed_reopen_neither_fails_twice_nor_poisons_the_thread(articles_dir, tmp_path, monkeypatch):
+    from searcher.archive import OPEN_ATTEMPTS
+
+    root = tmp_path / "ix"
+    update_index([articles_dir], IndexDir(root), with_entities=False, workers=1)
+    archive = Archive(root)
+    assert search(archive, "drone").total == 3
+    (articles_dir / "late.jsonl").write_text(json.dumps({"id": "late", "body": "Drone over Moscow."}) + "\n")
+    update_index([articles_dir], IndexDir(root), with_entities=False, workers=1)
+    real_open, calls = IndexDir.open, []
+
+    def open_failing(fail_times):
+        def opener(self):
+            calls.append(1)
+            if len(calls) <= fail_times:  # a segment merged away while the TOC was read
+                raise FileNotFoundError("MAIN_x.seg")
+            return real_open(self)
+        return opener
+
+    monkeypatch.setattr(IndexDir, "open", open_failing(1))
+    assert search(archive, "drone").total == 4  # opened again
+    (articles_dir / "later.jsonl").write_text(json.dumps({"id": "later", "body": "Drone in Kent."}) + "\n")
+    update_index([articles_dir], IndexDir(root), with_entities=False, workers=1)
+    calls.clear()
+    monkeypatch.setattr(IndexDir, "open", open_failing(OPEN_ATTEMPTS))
+    with pytest.raises(FileNotFoundError):
+        search(archive, "drone")
+    monkeypatch.setattr(IndexDir, "open", real_open)
+    assert search(archive, "drone").total == 5  # the thread's next request opens afresh
+
+
 @pytest.mark.parametrize("q", ['"black sea', "drone)", "((drone", "foo:bar", "drone AND", "NOT",
                                "\x00drone\x07", "ｄｒｏｎｅ", "🚀 drone", "date:", "-", "*:*", "drone^"])
 def test_odd_queries_never_raise(archive, q):
