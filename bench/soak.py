@@ -28,6 +28,7 @@ from indexer.writing import update_index
 
 from .reuters import articles, write_jsonl_files
 
+SERVER_LOG = Path(__file__).resolve().parent / "out" / "soak-server.log"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "reuters21578"
 QUERIES = ["oil", "crude oil", '"oil prices"', "bank rates", "wheat export", "dollar", "opec",
            "grain -wheat", "trade deficit", "stock", "gold date:1987-03", "coffee OR cocoa",
@@ -70,7 +71,7 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--index", str(ix), "--port",
                                    str(port), "--threads", str(args.threads)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                  stdout=subprocess.DEVNULL, stderr=SERVER_LOG.open("w"))
         for _ in range(100):
             if get(base + "/api/search?q=oil")[0] == 200:
                 break
@@ -148,6 +149,8 @@ def main() -> int:
         if visible:
             print(f"{'visible after commit':28} median {statistics.median(visible):.2f} s, max {max(visible):.2f} s")
         ok = not failures and visible and max(visible) <= 5.0
+        if failures:
+            print(f"server log: {SERVER_LOG}")
         print("PASS" if ok else "FAIL")
         return 0 if ok else 1
 
