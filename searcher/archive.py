@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 import threading
-from array import array
 import time
+from array import array
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -173,7 +173,7 @@ class Archive:
             end = min(end, hi) if end else hi
         if start and end and start >= end:
             raise QueryError("no day lies within both date limits")
-        docsets: list[set[int]] = []
+        docsets: list[bytearray] = []
         analyzer = view.searcher.schema["entity"].analyzer
         for name in request.entities:
             words = [t.text for t in analyzer(name)]
