@@ -9,10 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from whoosh import sorting
 from whoosh.util.times import datetime_to_long
-
-_UNDATED_LAST = 2 ** 64
 
 
 @dataclass
@@ -37,18 +34,3 @@ class Filter:
                     or (self.end is not None and when >= self.end):
                 return False
         return all(docs[docnum] for docs in self.docsets)
-
-
-class OldestFirst(sorting.FacetType):
-    """Ascending date with undated articles last (the column stores them as 0)."""
-
-    def categorizer(self, global_searcher):
-        return _OldestCategorizer()
-
-
-class _OldestCategorizer(sorting.Categorizer):
-    def set_searcher(self, segment_searcher, docoffset):
-        self.dates = segment_searcher.reader().column_reader("date", translate=False)
-
-    def key_for(self, matcher, docid):
-        return self.dates[docid] or _UNDATED_LAST

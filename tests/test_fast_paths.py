@@ -1,0 +1,112 @@
+"""The search's fast paths give Whoosh's own answers: match sets (searcher.docsets), ranking
+(scored one by one or by block-skipping collector), decoded-block reuse and bisecting skips
+(searcher.block_cache), field lengths read in one piece (indexer.whoosh_patches)."""
+import math
+import shutil
+
+import pytest
+from whoosh import collectors
+from whoosh.codec import whoosh3
+
+from indexer import whoosh_patches
+from indexer.store import IndexDir
+from indexer.writing import update_index
+from searcher import Archive, SearchRequest, archive as archive_module, block_cache, docsets
+from searcher.query import parse_query
+from searcher.scoring import bm25f
+
+from .conftest import corpus
+
+QUERIES = ["year", "oil prices", "oil OR gas", "oil -gas", "+oil gas", "headline:oil", "econom*",
+           "governmnt~", '"prime minister"', "(oil OR gas) AND prices NOT opec", "mobile phone",
+           "chelsea", "film award", "-the", "ziggurat", "tax cuts election"]
+
+
+@pytest.fixture(scope="module")
+def business(tmp_path_factory) -> Archive:
+    """BBC business and tech in two segments, then 40 articles deleted: live and deleted
+    documents side by side."""
+    src = tmp_path_factory.mktemp("bbc-src")
+    for section in ("business", "tech"):
+        shutil.copytree(corpus("bbc-news", section), src / section)
+    root = tmp_path_factory.mktemp("bbc-deletions") / "ix"
+    update_index([src], IndexDir(root), with_entities=False, workers=2)
+    for path in sorted((src / "business").glob("*.txt"))[::12][:40]:
+        path.unlink()
+    assert update_index([src], IndexDir(root), with_entities=False).deleted == 40
+    return Archive(root)
+
+
+@pytest.mark.parametrize("match", ["all", "any"])
+def test_match_sets_are_whooshs(business, match):
+    with business.view() as view:
+        assert len(view.reader.leaf_readers()) > 1
+        assert view.reader.has_deletions()
+        for text in QUERIES:
+            q = parse_query(text, view.searcher.schema, view.reader, match).query
+            found = docsets.matching_docs(view.searcher, q, deadline=math.inf)
+            assert found.docs == sorted(view.searcher.docs_for_query(q)), text
+            assert not found.partial
+
+
+def _exhaustive(archive: Archive, text: str, limit: int) -> list[tuple[str, float]]:
+    """Every match scored by Whoosh's collector, no skipping: the ranking to match."""
+    with archive.view() as view:
+        searcher = view.searcher
+        q = parse_query(text, searcher.schema, view.reader, "all").query
+        searcher.weighting = view.recency()
+        try:
+            collector = collectors.TopCollector(limit, usequality=False, replace=0)
+            searcher.search_with_collector(q, collector)
+            top = collector.results().top_n
+        finally:
+            searcher.weighting = bm25f()
+        return [(searcher.stored_fields(d)["id"], round(score, 4)) for score, d in top]
+
+
+@pytest.mark.parametrize("score_each_max", [0, 10 ** 9])
+def test_both_ranking_paths_give_the_exhaustive_ranking(business, monkeypatch, score_each_max):
+    monkeypatch.setattr(archive_module, "SCORE_EACH_MAX", score_each_max)
+    for text in ["year", "oil prices", "mobile phone", "(oil OR gas) AND prices NOT opec", "econom*"]:
+        result = business.search(SearchRequest(query=text, per_page=30))
+        assert result.total > 30, text
+        assert [(h.id, h.score) for h in result.hits] == _exhaustive(business, text, 30), text
+
+
+def test_decoded_blocks_are_reused_within_a_search_and_dropped_after(business, monkeypatch):
+    decoded = []
+    real = block_cache._decode
+    monkeypatch.setattr(block_cache, "_decode", lambda m: (decoded.append(1), real(m)))
+    with business.view() as view:
+        q = parse_query("oil prices", view.searcher.schema, view.reader, "all").query
+        with block_cache.decoded_blocks():
+            first = docsets.matching_docs(view.searcher, q, deadline=math.inf)
+            once = len(decoded)
+            assert docsets.matching_docs(view.searcher, q, deadline=math.inf) == first
+            assert len(decoded) == once > 0
+        docsets.matching_docs(view.searcher, q, deadline=math.inf)
+        assert len(decoded) == 2 * once
+
+
+def test_skip_to_lands_where_whoosh_steps_to(business):
+    with business.view() as view:
+        leaf = view.reader.leaf_readers()[0][0]
+        ids = list(leaf.postings("body", "said").all_ids())
+        assert len(ids) > 300  # several blocks
+        for target in range(ids[-1] + 2):
+            matcher = leaf.postings("body", "said")
+            matcher.skip_to(target)
+            expected = next((i for i in ids if i >= target), None)
+            assert (matcher.id() if matcher.is_active() else None) == expected, target
+        walking = leaf.postings("body", "said")
+        for target in range(0, ids[-1], 3):
+            walking.skip_to(target)
+            assert walking.id() == next(i for i in ids if i >= target), target
+
+
+def test_field_lengths_read_in_one_piece_equal_whooshs(business):
+    with business.view() as view:
+        for leaf, _ in view.reader.leaf_readers():
+            for field in ("headline", "body"):
+                column = leaf._perdoc.column_reader(whoosh3._lenfield(field), whoosh3.LENGTHS_COLUMN)
+                assert list(whoosh_patches._load_lengths(column)) == list(column.load())
