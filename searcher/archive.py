@@ -9,6 +9,7 @@ import bisect
 import datetime as dt
 import heapq
 import html
+import math
 import threading
 import time
 from array import array
@@ -75,7 +76,8 @@ class _View:
         return RecencyBM25F(newest, self.dates(), offsets)
 
     def docset(self, q: query.Query) -> bytearray:
-        return self.tables.docset(self.reader, repr(q), lambda: self.searcher.docs_for_query(q))
+        return self.tables.docset(self.reader, repr(q),
+                                  lambda: docsets.matching_docs(self.searcher, q, math.inf).docs)
 
     def names_by_doc(self, kind: str) -> list[tuple[str, ...]]:
         return self.tables.names_by_doc(self.reader, kind)
