@@ -27,13 +27,78 @@ DAY = 86_400_000_000
 KEPT_COMMITS = 2
 
 
-class DocTables:
-    """Tables of one commit. Every method takes the caller's reader of that commit: any
-    reader of the same commit numbers documents alike, and a thread may close its own."""
+class SegmentTables:
+    """Per-document tables of the segments being read, by segment id. A segment never
+    changes once written, so a commit's tables are its segments' tables end to end, and a
+    commit that adds 100 articles builds tables for those 100 only (at 100,000 articles,
+    rebuilding every table made the first search after each commit take 0.76 s)."""
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tables: dict[tuple[str, str], object] = {}
+
+    def get(self, leaf, name: str, build: Callable[[object], object]) -> object:
+        key = (leaf.segment().segment_id(), name)
+        table = self._tables.get(key)
+        if table is None:
+            table = build(leaf)
+            with self._lock:
+                table = self._tables.setdefault(key, table)
+        return table
+
+    def keep_only(self, segment_ids: set[str]) -> None:
+        with self._lock:
+            for key in [k for k in self._tables if k[0] not in segment_ids]:
+                del self._tables[key]
+
+
+def _leaves(reader) -> list:
+    """The segment readers of a reader (none for an empty index)."""
+    return [leaf for leaf, _ in reader.leaf_readers() if leaf.doc_count_all()]
+
+
+def _raw_column(leaf, name: str) -> Iterable:
+    """A segment's column values, raw (None for every document where it lacks the column)."""
+    if leaf.has_column(name):
+        return leaf.column_reader(name, translate=False)
+    return [None] * leaf.doc_count_all()
+
+
+def _leaf_dates(leaf) -> array:
+    return array("Q", (d or 0 for d in _raw_column(leaf, "date")))
+
+
+def _leaf_names(kind: str) -> Callable[[object], list]:
+    def build(leaf) -> list:
+        seen: dict[tuple[str, ...], tuple[str, ...]] = {}
+        return [seen.setdefault(names, names)
+                for names in (tuple(split_names(v)) for v in _raw_column(leaf, kind))]
+    return build
+
+
+def _months(dates: array) -> list:
+    month_of_day: dict[int, str] = {}
+    out: list[str | None] = []
+    for d in dates:
+        if not d:
+            out.append(None)
+            continue
+        day = d // DAY
+        if day not in month_of_day:
+            month_of_day[day] = long_to_datetime(d).strftime("%Y-%m")
+        out.append(month_of_day[day])
+    return out
+
+
+class DocTables:
+    """Tables of one commit, by global document number. Every method takes the caller's
+    reader of that commit: any reader of the same commit numbers documents alike, and a
+    thread may close its own."""
+
+    def __init__(self, segments: SegmentTables) -> None:
         # Reentrant: some tables are built from others.
         self._lock = threading.RLock()
+        self._segments = segments
         self._tables: dict[str, object] = {}
         self._docsets: dict[str, bytearray] = {}
 
@@ -46,20 +111,15 @@ class DocTables:
                     table = self._tables[key] = build()
         return table
 
-    @staticmethod
-    def _raw_column(reader, name: str) -> Iterable:
-        """A column's raw values by global document number (None where a segment lacks it).
-
-        Read segment by segment: iterating Whoosh's MultiColumnReader stops after the first."""
-        for leaf, _ in reader.leaf_readers():
-            if leaf.has_column(name):
-                yield from leaf.column_reader(name, translate=False)
-            else:
-                yield from [None] * leaf.doc_count_all()
+    def _joined(self, reader, name: str, build: Callable[[object], object], into: object) -> object:
+        """The segments' tables `name`, end to end in document-number order."""
+        for leaf in _leaves(reader):
+            into.extend(self._segments.get(leaf, name, build))
+        return into
 
     def dates(self, reader) -> array:
         """Publication times in the date column's units; 0 for undated articles."""
-        return self._table("dates", lambda: array("Q", (d or 0 for d in self._raw_column(reader, "date"))))
+        return self._table("dates", lambda: self._joined(reader, "dates", _leaf_dates, array("Q")))
 
     def newest_date(self, reader) -> dt.datetime | None:
         def build() -> list:
@@ -68,27 +128,15 @@ class DocTables:
         return self._table("newest", build)[0]
 
     def names_by_doc(self, reader, kind: str) -> list[tuple[str, ...]]:
-        """A list-valued column (entities, section) split into names; one object per name."""
-        def build() -> list:
-            seen: dict[tuple[str, ...], tuple[str, ...]] = {}
-            return [seen.setdefault(names, names)
-                    for names in (tuple(split_names(v)) for v in self._raw_column(reader, kind))]
-        return self._table(f"names:{kind}", build)
+        """A list-valued column (entities, section) split into names; one object per name
+        set within a segment."""
+        return self._table(f"names:{kind}",
+                           lambda: self._joined(reader, f"names:{kind}", _leaf_names(kind), []))
 
     def months_by_doc(self, reader) -> list[str | None]:
-        def build() -> list:
-            month_of_day: dict[int, str] = {}
-            out: list[str | None] = []
-            for d in self.dates(reader):
-                if not d:
-                    out.append(None)
-                    continue
-                day = d // DAY
-                if day not in month_of_day:
-                    month_of_day[day] = long_to_datetime(d).strftime("%Y-%m")
-                out.append(month_of_day[day])
-            return out
-        return self._table("months", build)
+        def leaf_months(leaf) -> list:
+            return _months(self._segments.get(leaf, "dates", _leaf_dates))
+        return self._table("months", lambda: self._joined(reader, "months", leaf_months, []))
 
     def name_counts(self, reader, kind: str) -> Counter:
         """Every name of a kind with the number of live articles naming it (for suggestions)."""
@@ -115,18 +163,22 @@ class DocTables:
 
 
 class SharedTables:
-    """The tables of the commits being read, one DocTables per (index generation, commit)."""
+    """The tables of the commits being read, one DocTables per (index generation, commit),
+    and their segments' tables."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._by_commit: dict[tuple, DocTables] = {}
+        self._by_commit: dict[tuple, tuple[DocTables, set[str]]] = {}
+        self._segments = SegmentTables()
 
     def for_reader(self, gen: object, reader) -> DocTables:
         key = (gen, reader.generation())
         with self._lock:
-            tables = self._by_commit.get(key)
-            if tables is None:
-                tables = self._by_commit[key] = DocTables()
+            entry = self._by_commit.get(key)
+            if entry is None:
+                segment_ids = {leaf.segment().segment_id() for leaf in _leaves(reader)}
+                entry = self._by_commit[key] = (DocTables(self._segments), segment_ids)
                 for old in list(self._by_commit)[:-KEPT_COMMITS]:
                     del self._by_commit[old]
-        return tables
+                self._segments.keep_only(set().union(*(ids for _, ids in self._by_commit.values())))
+        return entry[0]

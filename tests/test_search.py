@@ -220,6 +220,31 @@ def test_threads_share_the_tables_of_one_commit(articles_dir, tmp_path):
     assert search(archive, "drone").total == 4
 
 
+def test_a_commit_builds_tables_for_its_new_segment_only(articles_dir, tmp_path, monkeypatch):
+    from searcher import tables
+
+    root = tmp_path / "ix"
+    update_index([articles_dir], IndexDir(root), workers=1)
+    archive = Archive(root)
+    before = search(archive, "drone", sort="newest")
+    built: list[int] = []
+    real = tables._leaf_dates
+    monkeypatch.setattr(tables, "_leaf_dates", lambda leaf: (built.append(leaf.doc_count_all()), real(leaf))[1])
+    (articles_dir / "late.jsonl").write_text(json.dumps(
+        {"id": "late", "headline": "Drone seen", "body": "Drone over Moscow.", "date": "2026-02-01"}) + "\n")
+    update_index([articles_dir], IndexDir(root), workers=1)
+    after = search(archive, "drone", sort="newest")
+    assert built == [1]  # the new one-article segment; the others' tables were kept
+    assert [h.id for h in after.hits] == ["late"] + [h.id for h in before.hits]
+    assert {"value": "2026-02", "count": 1} in [vars(f) for f in after.facets["month"]]
+    fresh = Archive(root)  # tables built from scratch agree
+    with archive.view() as view, fresh.view() as fresh_view:
+        assert view.dates() == fresh_view.dates()
+        assert view.months_by_doc() == fresh_view.months_by_doc()
+        for kind in ("people", "organisations", "places", "section"):
+            assert view.names_by_doc(kind) == fresh_view.names_by_doc(kind)
+
+
 def test_a_failed_reopen_neither_fails_twice_nor_poisons_the_thread(articles_dir, tmp_path, monkeypatch):
     from searcher.archive import OPEN_ATTEMPTS
 
