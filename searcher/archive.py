@@ -31,7 +31,7 @@ from .query import ParsedQuery, parse_query
 from .request import QueryError, SearchRequest
 from .results import FacetValue, Hit, SearchResult
 from .scoring import NewsBM25F, RecencyBM25F, bm25f
-from . import block_cache, docsets, matched_terms, spelling
+from . import block_cache, bulk_scores, docsets, matched_terms, spelling
 from .snippets import SNIPPET_CHARS, MarkFormatter, first_sentence, highlighter
 from .tables import DocTables, SharedTables
 
@@ -43,7 +43,8 @@ TIME_LIMIT_SECONDS = 3.0
 RELATED_TERMS = 12
 RELATED_ENTITIES = 3
 OPEN_ATTEMPTS = 3
-# Up to this many matches are scored one by one rather than by Whoosh's collector.
+# Up to this many matches of a query bulk_scores cannot score are scored one by one
+# rather than by Whoosh's collector.
 SCORE_EACH_MAX = 2000
 _UNDATED_LAST = 2 ** 64
 
@@ -235,12 +236,17 @@ class Archive:
     def _ranked(self, view: _View, request: SearchRequest, q: query.Query, docs: list[int],
                 filtered: bool, limit: int, deadline: float) -> tuple[object, set, bool]:
         """The top `limit` of `docs` by score, the terms the matchers used, and whether time
-        ran out. A few matches are scored one by one, the matcher skipping straight to each;
-        many go through Whoosh's collector, which skips the blocks that cannot reach the
-        top (a walk of the matcher tree to find the matches cost more than scoring them)."""
+        ran out. Matches are scored term by term over whole blocks (searcher.bulk_scores);
+        for queries with phrases or wildcards, a few are scored one by one (the matcher
+        skipping straight to each) and many by Whoosh's collector, which skips the blocks
+        that cannot reach the top."""
         searcher = view.searcher
         searcher.weighting = view.recency() if request.recency else bm25f()
         try:
+            bulk = bulk_scores.top_scores(searcher, q, docs, limit, deadline)
+            if bulk is not None:
+                top_n, cut = bulk
+                return searching.Results(searcher, q, top_n), matched_terms.existing_terms(searcher.reader(), q), cut
             if len(docs) <= SCORE_EACH_MAX:
                 top_n, terms, cut = _score_each(searcher, q, docs, limit, deadline)
                 return searching.Results(searcher, q, top_n), terms, cut
@@ -321,7 +327,7 @@ class Archive:
                 results = searcher.search(related_query, limit=limit, mask=query.Term("id", article_id))
             finally:
                 searcher.weighting = bm25f()
-            terms = related_query.existing_terms(searcher.reader())
+            terms = matched_terms.existing_terms(searcher.reader(), related_query)
             matched_terms.record(results, terms, (hit.docnum for hit in results))
             return self._hits(results, list(results), scored=True)
 

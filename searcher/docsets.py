@@ -39,6 +39,11 @@ def matching_docs(searcher, q: query.Query, deadline: float) -> Matches:
     return Matches(docs)
 
 
+def segment_docs(leaf_searcher, q: query.Query, within: set[int] | None = None) -> set[int]:
+    """The live documents of one segment (local numbers) that `q` matches, among `within`."""
+    return _docs(leaf_searcher, leaf_searcher.reader(), q, within)
+
+
 def _docs(leaf_searcher, leaf, q: query.Query, within: set[int] | None = None) -> set[int]:
     """The documents of one segment that `q` matches, among `within` when given.
 

@@ -20,6 +20,20 @@ def matcher_terms(collector: WrappingCollector) -> set[Term]:
     return {m.term() for m in collector.matcher.term_matchers()}
 
 
+def existing_terms(reader, q) -> set[Term]:
+    """The words of `q` (phrases' included, wildcards not expanded) that the index has.
+    Whoosh's Query.existing_terms returns only the first field's: its loop variable
+    shadows its `fieldname` argument."""
+    found: set[Term] = set()
+    for leaf in q.leaves():
+        for fieldname, text in leaf.terms(phrases=True):
+            if fieldname in reader.schema:
+                term = (fieldname, reader.schema[fieldname].to_bytes(text) if isinstance(text, str) else text)
+                if term in reader:
+                    found.add(term)
+    return found
+
+
 def query_terms(searcher, q) -> set[Term]:
     """The terms of the matchers `q` makes on each segment, for a search that ranks none."""
     terms: set[Term] = set()

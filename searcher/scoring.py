@@ -54,7 +54,7 @@ class RecencyBM25F(NewsBM25F):
 
     def scorer(self, searcher, fieldname, text, qf=1):
         inner = super().scorer(searcher, fieldname, text, qf=qf)
-        return _RecencyScorer(inner, self.dates, self.offsets[id(searcher.reader())], self.newest_long)
+        return RecencyScorer(inner, self.dates, self.offsets[id(searcher.reader())], self.newest_long)
 
 
 _MICROSECONDS_PER_DAY = 86_400_000_000
@@ -68,7 +68,7 @@ def recency_factor(date_long: int, newest_long: int) -> float:
     return 1.0 + RECENCY_WEIGHT * 0.5 ** (age_days / RECENCY_HALF_LIFE_DAYS)
 
 
-class _RecencyScorer(scoring.BaseScorer):
+class RecencyScorer(scoring.BaseScorer):
     def __init__(self, inner: scoring.BaseScorer, dates: Sequence[int], offset: int, newest_long: int):
         self.inner = inner
         self.dates = dates
