@@ -207,46 +207,62 @@ class Archive:
 
     def _run(self, view: _View, request: SearchRequest, parsed: ParsedQuery,
              filters: Filter | None, match: str) -> SearchResult:
-        """All matches as a set (docsets) for the total and the facets, then the page's hits:
-        the best scored (Whoosh skips blocks that cannot reach the top) or the newest."""
+        """Every match, for the total and the facets, and the page's hits: the best scored or
+        the newest. Ranked by relevance, words and AND/OR/NOT are scored in one pass with
+        their match set (bulk_scores); other queries find their matches first (docsets),
+        then rank them."""
         searcher = view.searcher
         q = parsed.query
         sort = request.sort if not (parsed.browse and request.sort == "relevance") else "newest"
         limit = request.page * request.per_page
         deadline = time.perf_counter() + self.time_limit
-        matches = docsets.matching_docs(searcher, q, deadline)
-        docs = matches.docs if filters is None else [d for d in matches.docs if filters.allows(d)]
-        partial = matches.partial
-        if not docs:
-            results = searching.Results(searcher, q, [])
-            terms: set[matched_terms.Term] = set()
-        elif sort == "relevance":
-            results, terms, cut = self._ranked(view, request, q, docs, filters is not None, limit, deadline)
-            partial = partial or cut
+        scored = self._all_scored(view, request, q, deadline) if sort == "relevance" else None
+        if scored is not None:
+            docs = list(scored.scores)
+            if filters is not None:
+                docs = [d for d in docs if filters.allows(d)]
+            results = searching.Results(searcher, q, scored.best(docs, limit))
+            page_hits = results[(request.page - 1) * request.per_page:limit]
+            matched_terms.attach(results, scored.terms_of([hit.docnum for hit in page_hits]))
+            partial = scored.partial
         else:
-            results = searching.Results(searcher, q, _by_date(view.dates(), docs, limit, sort == "newest"))
-            terms = matched_terms.query_terms(searcher, q)
-        page_hits = results[(request.page - 1) * request.per_page:limit]
-        matched_terms.record(results, terms, (hit.docnum for hit in page_hits))
+            matches = docsets.matching_docs(searcher, q, deadline)
+            docs = matches.docs if filters is None else [d for d in matches.docs if filters.allows(d)]
+            partial = matches.partial
+            if not docs:
+                results = searching.Results(searcher, q, [])
+                terms: set[matched_terms.Term] = set()
+            elif sort == "relevance":
+                results, terms, cut = self._ranked(view, request, q, docs, filters is not None, limit, deadline)
+                partial = partial or cut
+            else:
+                results = searching.Results(searcher, q, _by_date(view.dates(), docs, limit, sort == "newest"))
+                terms = matched_terms.query_terms(searcher, q)
+            page_hits = results[(request.page - 1) * request.per_page:limit]
+            matched_terms.record(results, terms, (hit.docnum for hit in page_hits))
         return SearchResult(
             query=request.query, total=len(docs), page=request.page, per_page=request.per_page,
             hits=self._hits(results, page_hits, scored=sort == "relevance"),
             facets=self._facets(view, docs), match=match, sort=sort, partial=partial)
 
-    def _ranked(self, view: _View, request: SearchRequest, q: query.Query, docs: list[int],
-                filtered: bool, limit: int, deadline: float) -> tuple[object, set, bool]:
-        """The top `limit` of `docs` by score, the terms the matchers used, and whether time
-        ran out. Matches are scored term by term over whole blocks (searcher.bulk_scores);
-        for queries with phrases or wildcards, a few are scored one by one (the matcher
-        skipping straight to each) and many by Whoosh's collector, which skips the blocks
-        that cannot reach the top."""
+    def _all_scored(self, view: _View, request: SearchRequest, q: query.Query,
+                    deadline: float) -> bulk_scores.Scored | None:
         searcher = view.searcher
         searcher.weighting = view.recency() if request.recency else bm25f()
         try:
-            bulk = bulk_scores.top_scores(searcher, q, docs, limit, deadline)
-            if bulk is not None:
-                top_n, cut = bulk
-                return searching.Results(searcher, q, top_n), matched_terms.existing_terms(searcher.reader(), q), cut
+            return bulk_scores.all_scores(searcher, q, deadline)
+        finally:
+            searcher.weighting = bm25f()
+
+    def _ranked(self, view: _View, request: SearchRequest, q: query.Query, docs: list[int],
+                filtered: bool, limit: int, deadline: float) -> tuple[object, set, bool]:
+        """The top `limit` of `docs` by score, the terms the matchers used, and whether time
+        ran out, for queries bulk_scores cannot score (phrases, wildcards): a few matches
+        are scored one by one, the matcher skipping straight to each; many by Whoosh's
+        collector, which skips the blocks that cannot reach the top."""
+        searcher = view.searcher
+        searcher.weighting = view.recency() if request.recency else bm25f()
+        try:
             if len(docs) <= SCORE_EACH_MAX:
                 top_n, terms, cut = _score_each(searcher, q, docs, limit, deadline)
                 return searching.Results(searcher, q, top_n), terms, cut
@@ -287,16 +303,18 @@ class Archive:
         return hits
 
     def _facets(self, view: _View, docset: list[int]) -> dict[str, list[FacetValue]]:
-        """Counts per name over every match. Documents sharing a set of names share one
-        interned tuple (searcher.tables), so the tuples are counted first, in C, and each
-        distinct tuple's names once: 8× faster than counting names per document."""
+        """Counts per name over every match, most first, equal counts by name (whatever
+        the order of `docset`). Documents sharing a set of names share one interned tuple
+        (searcher.tables), so the tuples are counted first, in C, and each distinct tuple's
+        names once: 8× faster than counting names per document."""
         facets: dict[str, list[FacetValue]] = {}
         for name in FACET_FIELDS:
             counts: Counter = Counter()
             for names, n in Counter(map(view.names_by_doc(name).__getitem__, docset)).items():
                 for value in names:
                     counts[value] += n
-            facets[name] = [FacetValue(v, n) for v, n in counts.most_common(FACET_SIZE)]
+            top = heapq.nsmallest(FACET_SIZE, counts.items(), key=lambda item: (-item[1], item[0]))
+            facets[name] = [FacetValue(v, n) for v, n in top]
         months = Counter(map(view.months_by_doc().__getitem__, docset))
         months.pop(None, None)
         facets["month"] = [FacetValue(m, months[m]) for m in sorted(months)]

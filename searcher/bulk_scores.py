@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import heapq
 import time
-from bisect import bisect_left
-from typing import Sequence
+from dataclasses import dataclass, field
 
 from whoosh import query, scoring
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 
-from .docsets import segment_docs
+from .docsets import estimate, segment_docs
+from .matched_terms import Term
 from .scoring import RecencyScorer, recency_factor
 
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
@@ -33,103 +33,150 @@ class Unsupported(Exception):
     """A part of the query this module does not score."""
 
 
-def top_scores(searcher, q: query.Query, docs: Sequence[int], limit: int,
-               deadline: float) -> tuple[list[tuple[float, int]], bool] | None:
-    """(score, docnum) of the best `limit` of `docs` (every one a match of `q`, ascending),
-    best first, ties to the lower number, and whether `deadline` (perf_counter) cut the
-    scoring short; None when `q` has a part scored only by Whoosh. Scores use the
-    searcher's current weighting."""
-    weighting = searcher.weighting
-    scored: list[tuple[float, int]] = []
-    cut = False
+@dataclass
+class Scored:
+    """Every match of a query with its score (global document numbers)."""
+
+    scores: Scores
+    partial: bool  # the time limit cut the search short
+    # (first document number of the segment, term, the term's scores there)
+    term_scores: list[tuple[int, Term, Scores]] = field(default_factory=list)
+
+    def best(self, docs: list[int], limit: int) -> list[tuple[float, int]]:
+        """(score, docnum) of the best `limit` of `docs`, best first, ties to the lower
+        number (as Whoosh's TopCollector breaks them)."""
+        top = heapq.nlargest(limit, ((self.scores[d], -d) for d in docs))
+        return [(score, -negated) for score, negated in top]
+
+    def terms_of(self, docnums: list[int]) -> dict[int, list[Term]]:
+        """The query terms each of `docnums` holds, read off the scoring: the snippets'
+        words, without looking the postings up again."""
+        found: dict[int, list[Term]] = {}
+        for offset, term, scores in self.term_scores:
+            for docnum in docnums:
+                if docnum - offset in scores:
+                    found.setdefault(docnum, []).append(term)
+        return found
+
+
+def all_scores(searcher, q: query.Query, deadline: float) -> Scored | None:
+    """Every live document `q` matches with its score; None when `q` has a part scored
+    only by Whoosh. The match set comes with the scores: a word or OR reads each term's
+    postings once for both. Scores use the searcher's current weighting; segments are
+    scored until `deadline` (perf_counter)."""
+    scored = Scored({}, partial=False)
     try:
         for leaf_searcher, offset in searcher.leaf_searchers():
             if time.perf_counter() > deadline:
-                cut = True
+                scored.partial = True
                 break
-            end = offset + leaf_searcher.doc_count_all()
-            local = {d - offset for d in docs[bisect_left(docs, offset):bisect_left(docs, end)]}
-            if local:
-                scores = _scores(leaf_searcher, weighting, q, local)
-                scored.extend((s, -(d + offset)) for d, s in scores.items())
+            segment = _Segment(leaf_searcher, searcher.weighting, offset, scored.term_scores)
+            scores = segment.scores(q, None)
+            scored.scores.update({d + offset: s for d, s in scores.items()} if offset else scores)
     except Unsupported:
         return None
-    return [(score, -negated) for score, negated in heapq.nlargest(limit, scored)], cut
+    return scored
 
 
-def _scores(leaf_searcher, weighting, q: query.Query, local: set[int]) -> Scores:
-    """Scores of the documents of `local` that `q` matches, summed as Whoosh's matchers sum
-    them (a union adds what matches, an intersection all of it)."""
-    if isinstance(q, query.Term):
-        return _term_scores(leaf_searcher, weighting, q, local)
-    if type(q) is query.Or and not q.minmatch and not q.scale:
+class _Segment:
+    """Scores one segment's matches, keeping each term's scores (Scored.term_scores)."""
+
+    def __init__(self, leaf_searcher, weighting, offset: int, term_scores: list) -> None:
+        self.leaf_searcher = leaf_searcher
+        self.leaf = leaf_searcher.reader()
+        self.weighting = weighting
+        self.offset = offset
+        self.term_scores = term_scores
+
+    def scores(self, q: query.Query, local: set[int] | None) -> Scores:
+        """Scores of the live documents that `q` matches (among `local` when given), summed
+        as Whoosh's matchers sum them: a union adds what matches, an intersection all of
+        it. A conjunction starts from its rarest part, as in docsets."""
+        if isinstance(q, query.Term):
+            return self.term(q, local)
+        if type(q) is query.Or and not q.minmatch and not q.scale:
+            scores: Scores = {}
+            for sub in q.subqueries:
+                for d, s in self.scores(sub, local).items():
+                    scores[d] = scores.get(d, 0.0) + s
+            return _boosted(scores, q.boost)
+        wanted = [sub for sub in getattr(q, "subqueries", ()) if not isinstance(sub, query.Not)]
+        if type(q) is query.And and wanted:
+            wanted.sort(key=lambda sub: estimate(self.leaf, sub))
+            scores = self.scores(wanted[0], local)
+            for sub in wanted[1:]:
+                if not scores:
+                    break
+                more = self.scores(sub, set(scores))
+                scores = {d: scores[d] + s for d, s in more.items()}
+            for sub in q.subqueries:
+                if isinstance(sub, query.Not) and scores:
+                    # Whoosh scores a NOT part 1 (its InverseMatcher's weight) where it lets through.
+                    excluded = segment_docs(self.leaf_searcher, sub.query, set(scores))
+                    scores = {d: s + 1.0 for d, s in scores.items() if d not in excluded}
+            return _boosted(scores, q.boost)
+        if isinstance(q, query.AndNot):
+            scores = self.scores(q.a, local)
+            excluded = segment_docs(self.leaf_searcher, q.b, set(scores))
+            return {d: s for d, s in scores.items() if d not in excluded}
+        if isinstance(q, query.AndMaybe):
+            scores = self.scores(q.a, local)
+            maybe = self.scores(q.b, set(scores))
+            return {d: s + maybe[d] if d in maybe else s for d, s in scores.items()}
+        if isinstance(q, query.Require):
+            scores = self.scores(q.a, local)
+            required = self.scores(q.b, set(scores))  # scored for its terms, not its score
+            return {d: s for d, s in scores.items() if d in required}
+        raise Unsupported(type(q).__name__)
+
+    def term(self, q: query.Term, local: set[int] | None) -> Scores:
+        """The term's scores for the live documents (of `local`, when given) that hold it."""
+        leaf = self.leaf
+        if q.fieldname not in leaf.schema:
+            return {}
+        field = leaf.schema[q.fieldname]
+        btext = q.text if isinstance(q.text, bytes) else field.to_bytes(q.text)
+        if (q.fieldname, btext) not in leaf:
+            return {}
+        scorer = self.weighting.scorer(self.leaf_searcher, q.fieldname, btext)
+        recency = None
+        if isinstance(scorer, RecencyScorer):
+            recency, scorer = scorer, scorer.inner
+        lengths = None
+        if isinstance(scorer, scoring.BM25FScorer):
+            lengths = leaf._perdoc._cached_reader(_lenfield(q.fieldname), LENGTHS_COLUMN)
+            if lengths is None:
+                raise Unsupported(f"{q.fieldname} has no field lengths")
+            idf, avgfl, B, K1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+        elif not isinstance(scorer, scoring.WeightScorer):
+            raise Unsupported(type(scorer).__name__)
+        decode = _LENGTH_OF_BYTE
         scores: Scores = {}
-        for sub in q.subqueries:
-            for d, s in _scores(leaf_searcher, weighting, sub, local).items():
-                scores[d] = scores.get(d, 0.0) + s
-        return _boosted(scores, q.boost)
-    if type(q) is query.And:
-        parts = [_scores(leaf_searcher, weighting, sub, local) for sub in q.subqueries]
-        matched = set.intersection(*(set(s) for s in parts)) if parts else set()
-        return _boosted({d: sum(s[d] for s in parts) for d in matched}, q.boost)
-    if isinstance(q, query.AndNot):
-        scores = _scores(leaf_searcher, weighting, q.a, local)
-        excluded = segment_docs(leaf_searcher, q.b, set(scores))
-        return {d: s for d, s in scores.items() if d not in excluded}
-    if isinstance(q, query.AndMaybe):
-        scores = _scores(leaf_searcher, weighting, q.a, local)
-        maybe = _scores(leaf_searcher, weighting, q.b, set(scores))
-        return {d: s + maybe[d] if d in maybe else s for d, s in scores.items()}
-    if isinstance(q, query.Require):
-        scores = _scores(leaf_searcher, weighting, q.a, local)
-        required = segment_docs(leaf_searcher, q.b, set(scores))
-        return {d: s for d, s in scores.items() if d in required}
-    raise Unsupported(type(q).__name__)
+        postings = leaf._terms.matcher(q.fieldname, btext, field.format)
+        while postings.is_active():
+            postings._read_ids()
+            ids = postings._ids
+            if local is None or not local.isdisjoint(ids):
+                postings._read_weights()
+                for d, tf in zip(ids, postings._weights):
+                    if local is None or d in local:
+                        if lengths is None:
+                            scores[d] = tf
+                        else:
+                            fl = decode[lengths[d]]
+                            # whoosh.scoring.bm25, operation for operation, so the floats agree
+                            scores[d] = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+            postings._next_block()
+        if local is None:  # `local` holds live documents only
+            for d in leaf.deleted_docs_set.intersection(scores):
+                del scores[d]
+        if recency is not None:
+            dates, offset, newest = recency.dates, recency.offset, recency.newest_long
+            scores = {d: s * recency_factor(dates[offset + d], newest) for d, s in scores.items()}
+        scores = _boosted(scores, q.boost)
+        self.term_scores.append((self.offset, (q.fieldname, btext), scores))
+        return scores
 
 
 def _boosted(scores: Scores, boost: float) -> Scores:
     return scores if boost == 1.0 else {d: s * boost for d, s in scores.items()}
-
-
-def _term_scores(leaf_searcher, weighting, q: query.Term, local: set[int]) -> Scores:
-    """The term's scores for the documents of `local` that hold it."""
-    leaf = leaf_searcher.reader()
-    if q.fieldname not in leaf.schema:
-        return {}
-    field = leaf.schema[q.fieldname]
-    btext = q.text if isinstance(q.text, bytes) else field.to_bytes(q.text)
-    if (q.fieldname, btext) not in leaf:
-        return {}
-    scorer = weighting.scorer(leaf_searcher, q.fieldname, btext)
-    recency = None
-    if isinstance(scorer, RecencyScorer):
-        recency, scorer = scorer, scorer.inner
-    lengths = None
-    if isinstance(scorer, scoring.BM25FScorer):
-        lengths = leaf._perdoc._cached_reader(_lenfield(q.fieldname), LENGTHS_COLUMN)
-        if lengths is None:
-            raise Unsupported(f"{q.fieldname} has no field lengths")
-        idf, avgfl, B, K1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
-    elif not isinstance(scorer, scoring.WeightScorer):
-        raise Unsupported(type(scorer).__name__)
-    decode = _LENGTH_OF_BYTE
-    scores: Scores = {}
-    postings = leaf._terms.matcher(q.fieldname, btext, field.format)
-    while postings.is_active():
-        postings._read_ids()
-        ids = postings._ids
-        if not local.isdisjoint(ids):
-            postings._read_weights()
-            for d, tf in zip(ids, postings._weights):
-                if d in local:
-                    if lengths is None:
-                        scores[d] = tf
-                    else:
-                        fl = decode[lengths[d]]
-                        # whoosh.scoring.bm25, operation for operation, so the floats agree
-                        scores[d] = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
-        postings._next_block()
-    if recency is not None:
-        dates, offset, newest = recency.dates, recency.offset, recency.newest_long
-        scores = {d: s * recency_factor(dates[offset + d], newest) for d, s in scores.items()}
-    return _boosted(scores, q.boost)

@@ -59,7 +59,7 @@ def _docs(leaf_searcher, leaf, q: query.Query, within: set[int] | None = None) -
         return found
     if isinstance(q, query.And):
         wanted = sorted((s for s in q.subqueries if not isinstance(s, query.Not)),
-                        key=lambda s: _estimate(leaf, s))
+                        key=lambda s: estimate(leaf, s))
         if wanted:
             found = within
             for sub in wanted:
@@ -91,19 +91,19 @@ def _docs(leaf_searcher, leaf, q: query.Query, within: set[int] | None = None) -
     return set(q.docs(leaf_searcher))
 
 
-def _estimate(leaf, q: query.Query) -> int:
+def estimate(leaf, q: query.Query) -> int:
     """Roughly how many documents `q` matches in the segment, to order a conjunction."""
     if isinstance(q, query.Term):
         if q.fieldname not in leaf.schema:
             return 0
         return leaf.doc_frequency(q.fieldname, q.text)
     if isinstance(q, (query.Or, query.DisjunctionMax)):
-        return sum(_estimate(leaf, s) for s in q.subqueries)
+        return sum(estimate(leaf, s) for s in q.subqueries)
     if isinstance(q, query.And):
-        return min((_estimate(leaf, s) for s in q.subqueries if not isinstance(s, query.Not)),
+        return min((estimate(leaf, s) for s in q.subqueries if not isinstance(s, query.Not)),
                    default=leaf.doc_count_all())
     if isinstance(q, (query.AndNot, query.AndMaybe)):
-        return _estimate(leaf, q.a)
+        return estimate(leaf, q.a)
     return leaf.doc_count_all()
 
 

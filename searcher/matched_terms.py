@@ -2,9 +2,9 @@
 
 Whoosh's TermsCollector records this for every match while collecting — at 100,000
 articles that was a third of a common word's search. Only one page of hits is ever
-highlighted, so the terms are looked up in the postings of that page's documents after the
-search, from the terms the query's matchers really used (wildcards and fuzzy words already
-expanded, per segment)."""
+highlighted: searches scored by searcher.bulk_scores read them off the per-term scores
+(attach); the others look the terms the query's matchers really used (wildcards and fuzzy
+words already expanded, per segment) up in the postings of that page's documents (record)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -45,21 +45,25 @@ def query_terms(searcher, q) -> set[Term]:
 def record(results, terms: Iterable[Term], docnums: Iterable[int]) -> None:
     """Give `results` the matched terms of `docnums`, as Whoosh's highlighter reads them."""
     wanted = sorted(set(docnums))
-    termdocs: dict[Term, list[int]] = {}
     docterms: dict[int, list[Term]] = defaultdict(list)
     reader = results.searcher.reader()
     for term in sorted(terms):
         postings = reader.postings(*term)
-        found = []
         for docnum in wanted:
             if not postings.is_active():
                 break
             if postings.id() < docnum:
                 postings.skip_to(docnum)
             if postings.is_active() and postings.id() == docnum:
-                found.append(docnum)
                 docterms[docnum].append(term)
-        if found:
-            termdocs[term] = found
-    results.termdocs = termdocs
+    attach(results, docterms)
+
+
+def attach(results, docterms: dict[int, list[Term]]) -> None:
+    """Set the matched terms of the shown hits where Whoosh's highlighter reads them."""
+    termdocs: dict[Term, list[int]] = defaultdict(list)
+    for docnum, terms in docterms.items():
+        for term in terms:
+            termdocs[term].append(docnum)
+    results.termdocs = dict(termdocs)
     results.docterms = dict(docterms)
