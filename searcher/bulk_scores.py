@@ -95,10 +95,12 @@ class _Segment:
         if isinstance(q, query.Term):
             return self.term(q, local)
         if type(q) is query.Or and not q.minmatch and not q.scale:
-            scores: Scores = {}
-            for sub in q.subqueries:
-                for d, s in self.scores(sub, local).items():
-                    scores[d] = scores.get(d, 0.0) + s
+            # Added to a copy of the largest part (a term's own scores stay as they are).
+            parts = sorted((self.scores(sub, local) for sub in q.subqueries), key=len, reverse=True)
+            scores: Scores = dict(parts[0]) if parts else {}
+            for part in parts[1:]:
+                for d, s in part.items():
+                    scores[d] = scores[d] + s if d in scores else s
             return _boosted(scores, q.boost)
         wanted = [sub for sub in getattr(q, "subqueries", ()) if not isinstance(sub, query.Not)]
         if type(q) is query.And and wanted:
@@ -150,7 +152,12 @@ class _Segment:
             idf, avgfl, B, K1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
         elif not isinstance(scorer, scoring.WeightScorer):
             raise Unsupported(type(scorer).__name__)
-        decode = _LENGTH_OF_BYTE
+        if lengths is not None:
+            # whoosh.scoring.bm25 is idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))).
+            # Its length part takes one of 256 values (a length is stored as a byte): computed
+            # once each here, operation for operation, so the floats agree with Whoosh's.
+            length_part = [K1 * ((1 - B) + B * fl / avgfl) for fl in _LENGTH_OF_BYTE]
+            k1_plus_1 = K1 + 1
         scores: Scores = {}
         postings = leaf._terms.matcher(q.fieldname, btext, field.format)
         while postings.is_active():
@@ -158,14 +165,14 @@ class _Segment:
             ids = postings._ids
             if local is None or not local.isdisjoint(ids):
                 postings._read_weights()
-                for d, tf in zip(ids, postings._weights):
-                    if local is None or d in local:
-                        if lengths is None:
-                            scores[d] = tf
-                        else:
-                            fl = decode[lengths[d]]
-                            # whoosh.scoring.bm25, operation for operation, so the floats agree
-                            scores[d] = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+                pairs = zip(ids, postings._weights)
+                if local is not None:
+                    pairs = ((d, tf) for d, tf in pairs if d in local)
+                if lengths is None:
+                    scores.update(pairs)
+                else:
+                    scores.update({d: idf * ((tf * k1_plus_1) / (tf + length_part[lengths[d]]))
+                                   for d, tf in pairs})
             postings._next_block()
         if local is None:  # `local` holds live documents only
             for d in leaf.deleted_docs_set.intersection(scores):
