@@ -18,9 +18,9 @@ ENTITY_SEARCH_FIELDS = {"people": "person", "organisations": "org", "places": "p
 def text_analyzer():
     """Article prose: words, lower-cased, English stop words dropped, Porter-stemmed.
 
-    The stop list is spaCy's English one (326 words): Whoosh's own 37-word list leaves
-    question words ("which", "what", "how", "about") that ranked long queries worse on every
-    test collection of bench/relevance.py."""
+    The stop list is Whoosh's 127-word English one (whoosh.lang.stopwords, from NLTK): the
+    analyzer's 34-word default leaves question words ("which", "what", "how", "about") that
+    ranked long queries worse on every test collection of bench/relevance.py."""
     return StemmingAnalyzer(stoplist=stoplists["en"], minsize=1, cachesize=100_000)
 
 
