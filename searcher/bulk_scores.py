@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from whoosh import query, scoring
@@ -160,7 +161,18 @@ class _Segment:
             k1_plus_1 = K1 + 1
         scores: Scores = {}
         postings = leaf._terms.matcher(q.fieldname, btext, field.format)
+        # Among candidates, a block is decoded only when one lies in its range (as docsets).
+        candidates = sorted(local) if local is not None else []
+        i = 0
         while postings.is_active():
+            if local is not None:
+                if i == len(candidates):
+                    break
+                last = postings.block_max_id()
+                if last < candidates[i]:
+                    postings._next_block()
+                    continue
+                i = bisect_right(candidates, last, i)
             postings._read_ids()
             ids = postings._ids
             if local is None or not local.isdisjoint(ids):
