@@ -31,8 +31,9 @@ MAX_NESTING = 20
 MAX_EXPANSIONS = 500
 MIN_PREFIX = 2
 MAX_FUZZY_DISTANCE = 2
-# "Any" ranks documents with more of the words first: the coordination factor of OrGroup.
-ANY_GROUP = OrGroup.factory(0.9)
+# "Any" ranks documents with more of the words first through BM25F's sum over the words.
+# (OrGroup.factory's coordination bonus would not apply: the parsed queries keep no scale.)
+ANY_GROUP = OrGroup
 
 _DATE_TERM = re.compile(r'(?<![\w:])date:(\[[^\]]*\]|"[^"]*"|\S+)', re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
