@@ -304,6 +304,19 @@ def test_fuzzy_distance_is_capped(archive):
     assert search(archive, "drone~9").total == search(archive, "drone~2").total
 
 
+def test_fuzzy_near_words_are_found_once_per_segment_and_search(bbc, monkeypatch):
+    from whoosh import query
+
+    asked = []
+    real = query.FuzzyTerm._btexts
+    monkeypatch.setattr(query.FuzzyTerm, "_btexts",
+                        lambda self, reader: asked.append((self.fieldname, id(reader))) or real(self, reader))
+    for match in ("all", "any"):
+        asked.clear()
+        assert search(bbc, "markt~", match=match).total > 100  # matched, then ranked by Whoosh
+        assert asked and len(asked) == len(set(asked))
+
+
 def test_related_articles_prefer_the_same_story(archive):
     related = archive.related("ld-2026-01-08-ukraine-energy", limit=3)
     assert related[0].id == "london-daily-us-russia-drone.txt"
