@@ -16,6 +16,7 @@ from array import array
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -304,15 +305,11 @@ class Archive:
 
     def _facets(self, view: _View, docset: list[int]) -> dict[str, list[FacetValue]]:
         """Counts per name over every match, most first, equal counts by name (whatever
-        the order of `docset`). Documents sharing a set of names share one interned tuple
-        (searcher.tables), so the tuples are counted first, in C, and each distinct tuple's
-        names once: 8× faster than counting names per document."""
+        the order of `docset`). Counted in C: the matches' name tuples chained into one
+        Counter."""
         facets: dict[str, list[FacetValue]] = {}
         for name in FACET_FIELDS:
-            counts: Counter = Counter()
-            for names, n in Counter(map(view.names_by_doc(name).__getitem__, docset)).items():
-                for value in names:
-                    counts[value] += n
+            counts = Counter(chain.from_iterable(map(view.names_by_doc(name).__getitem__, docset)))
             top = heapq.nsmallest(FACET_SIZE, counts.items(), key=lambda item: (-item[1], item[0]))
             facets[name] = [FacetValue(v, n) for v, n in top]
         months = Counter(map(view.months_by_doc().__getitem__, docset))
