@@ -77,6 +77,17 @@ class _View:
         offsets = {id(leaf): offset for leaf, offset in self.reader.leaf_readers()}
         return RecencyBM25F(newest, self.dates(), offsets)
 
+    @contextmanager
+    def weighting(self, recency: bool) -> Iterator[None]:
+        """Rank with (or without) the recency preference inside the block, plain BM25F after:
+        highlighting reads postings through the top-level searcher, which a segment's
+        recency scorer cannot serve."""
+        self.searcher.weighting = self.recency() if recency else bm25f()
+        try:
+            yield
+        finally:
+            self.searcher.weighting = bm25f()
+
     def docset(self, q: query.Query) -> bytearray:
         return self.tables.docset(self.reader, repr(q),
                                   lambda: docsets.matching_docs(self.searcher, q, math.inf).docs)
@@ -248,12 +259,8 @@ class Archive:
 
     def _all_scored(self, view: _View, request: SearchRequest, q: query.Query,
                     deadline: float) -> bulk_scores.Scored | None:
-        searcher = view.searcher
-        searcher.weighting = view.recency() if request.recency else bm25f()
-        try:
-            return bulk_scores.all_scores(searcher, q, deadline)
-        finally:
-            searcher.weighting = bm25f()
+        with view.weighting(request.recency):
+            return bulk_scores.all_scores(view.searcher, q, deadline)
 
     def _ranked(self, view: _View, request: SearchRequest, q: query.Query, docs: list[int],
                 filtered: bool, limit: int, deadline: float) -> tuple[object, set, bool]:
@@ -262,8 +269,7 @@ class Archive:
         are scored one by one, the matcher skipping straight to each; many by Whoosh's
         collector, which skips the blocks that cannot reach the top."""
         searcher = view.searcher
-        searcher.weighting = view.recency() if request.recency else bm25f()
-        try:
+        with view.weighting(request.recency):
             if len(docs) <= SCORE_EACH_MAX:
                 top_n, terms, cut = _score_each(searcher, q, docs, limit, deadline)
                 return searching.Results(searcher, q, top_n), terms, cut
@@ -278,10 +284,6 @@ class Archive:
             except TimeLimit:
                 cut = True
             return timed.results(), collector.terms, cut
-        finally:
-            # Highlighting reads postings through the top-level searcher, which a segment's
-            # recency scorer cannot serve.
-            searcher.weighting = bm25f()
 
     def _hits(self, results, page_hits, scored: bool) -> list[Hit]:
         body_marks = highlighter(MarkFormatter())
@@ -337,11 +339,8 @@ class Archive:
             if not parts:
                 return []
             related_query = query.Or(parts)
-            searcher.weighting = view.recency()
-            try:
+            with view.weighting(recency=True):
                 results = searcher.search(related_query, limit=limit, mask=query.Term("id", article_id))
-            finally:
-                searcher.weighting = bm25f()
             terms = matched_terms.existing_terms(searcher.reader(), related_query)
             matched_terms.record(results, terms, (hit.docnum for hit in results))
             return self._hits(results, list(results), scored=True)
@@ -412,7 +411,8 @@ class Archive:
             better = parse_query(corrected, searcher.schema, searcher.reader(), "any").query
         except QueryError:
             return None
-        more = sum(1 for d in searcher.docs_for_query(better) if filters is None or filters.allows(d))
+        matches = docsets.matching_docs(searcher, better, time.perf_counter() + self.time_limit).docs
+        more = sum(1 for d in matches if filters is None or filters.allows(d))
         return corrected if more > found else None
 
 

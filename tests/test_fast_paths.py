@@ -13,7 +13,6 @@ from indexer.store import IndexDir
 from indexer.writing import update_index
 from searcher import Archive, SearchRequest, archive as archive_module, block_cache, bulk_scores, docsets
 from searcher.query import parse_query
-from searcher.scoring import bm25f
 
 from .conftest import corpus
 
@@ -61,13 +60,10 @@ def _exhaustive(archive: Archive, text: str, match: str, limit: int) -> list[tup
     with archive.view() as view:
         searcher = view.searcher
         q = parse_query(text, searcher.schema, view.reader, match).query
-        searcher.weighting = view.recency()
-        try:
+        with view.weighting(recency=True):
             collector = collectors.TopCollector(limit, usequality=False, replace=0)
             searcher.search_with_collector(q, collector)
             top = collector.results().top_n
-        finally:
-            searcher.weighting = bm25f()
         return [(searcher.stored_fields(d)["id"], round(score, 4)) for score, d in top]
 
 
