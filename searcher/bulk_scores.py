@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import heapq
 import time
-from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from whoosh import query, scoring
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 
-from .docsets import estimate, segment_docs
+from .docsets import blocks, estimate, raw_postings, segment_docs
 from .matched_terms import Term
 from .scoring import RecencyScorer, recency_factor
 
@@ -135,12 +134,10 @@ class _Segment:
     def term(self, q: query.Term, local: set[int] | None) -> Scores:
         """The term's scores for the live documents (of `local`, when given) that hold it."""
         leaf = self.leaf
-        if q.fieldname not in leaf.schema:
+        found = raw_postings(leaf, q.fieldname, q.text)
+        if found is None:
             return {}
-        field = leaf.schema[q.fieldname]
-        btext = q.text if isinstance(q.text, bytes) else field.to_bytes(q.text)
-        if (q.fieldname, btext) not in leaf:
-            return {}
+        postings, btext = found
         scorer = self.weighting.scorer(self.leaf_searcher, q.fieldname, btext)
         recency = None
         if isinstance(scorer, RecencyScorer):
@@ -151,33 +148,21 @@ class _Segment:
             if lengths is None:
                 raise Unsupported(f"{q.fieldname} has no field lengths")
             idf, avgfl, B, K1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
-        elif not isinstance(scorer, scoring.WeightScorer):
-            raise Unsupported(type(scorer).__name__)
-        if lengths is not None:
             # whoosh.scoring.bm25 is idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))).
             # Its length part takes one of 256 values (a length is stored as a byte): computed
             # once each here, operation for operation, so the floats agree with Whoosh's.
             length_part = [K1 * ((1 - B) + B * fl / avgfl) for fl in _LENGTH_OF_BYTE]
             k1_plus_1 = K1 + 1
+        elif not isinstance(scorer, scoring.WeightScorer):
+            raise Unsupported(type(scorer).__name__)
         scores: Scores = {}
-        postings = leaf._terms.matcher(q.fieldname, btext, field.format)
-        # Among candidates, a block is decoded only when one lies in its range (as docsets).
-        candidates = sorted(local) if local is not None else []
-        i = 0
-        while postings.is_active():
-            if local is not None:
-                if i == len(candidates):
-                    break
-                last = postings.block_max_id()
-                if last < candidates[i]:
-                    postings._next_block()
-                    continue
-                i = bisect_right(candidates, last, i)
-            postings._read_ids()
-            ids = postings._ids
+        # Among candidates, only the blocks that can hold one are decoded.
+        for block in blocks(postings, sorted(local) if local is not None else None):
+            block._read_ids()
+            ids = block._ids
             if local is None or not local.isdisjoint(ids):
-                postings._read_weights()
-                pairs = zip(ids, postings._weights)
+                block._read_weights()
+                pairs = zip(ids, block._weights)
                 if local is not None:
                     pairs = ((d, tf) for d, tf in pairs if d in local)
                 if lengths is None:
@@ -185,7 +170,6 @@ class _Segment:
                 else:
                     scores.update({d: idf * ((tf * k1_plus_1) / (tf + length_part[lengths[d]]))
                                    for d, tf in pairs})
-            postings._next_block()
         if local is None:  # `local` holds live documents only
             for d in leaf.deleted_docs_set.intersection(scores):
                 del scores[d]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import time
 from dataclasses import dataclass
+from typing import Iterator
 
 from whoosh import query
 from whoosh.query.terms import MultiTerm
@@ -123,38 +124,51 @@ def _probe(postings, within: set[int]) -> set[int]:
     return found
 
 
-def _probe_blocks(postings, within: set[int]) -> set[int]:
-    """Which of `within` a term's postings hold: a block is decoded only when a candidate
-    lies in its range, then intersected whole."""
-    candidates = sorted(within)
-    found: set[int] = set()
-    i = 0
-    while postings.is_active() and i < len(candidates):
-        last = postings.block_max_id()
-        if last >= candidates[i]:
-            postings._read_ids()
-            found |= within.intersection(postings._ids)
-            i = bisect.bisect_right(candidates, last, i)
-        postings._next_block()
-    return found
-
-
-def _term_docs(leaf, fieldname: str, text, within: set[int] | None) -> set[int]:
+def raw_postings(leaf, fieldname: str, text) -> tuple[object, bytes] | None:
+    """A term's postings in one segment (deleted documents included) and its bytes; None
+    when the segment does not have it."""
     if fieldname not in leaf.schema:
-        return set()
+        return None
     field = leaf.schema[fieldname]
     btext = text if isinstance(text, bytes) else field.to_bytes(text)
     if (fieldname, btext) not in leaf:
-        return set()
-    postings = leaf._terms.matcher(fieldname, btext, field.format)
-    if within is not None and len(within) < leaf.doc_frequency(fieldname, btext):
-        return _probe_blocks(postings, within)  # within holds live documents only
-    found: set[int] = set()
+        return None
+    return leaf._terms.matcher(fieldname, btext, field.format), btext
+
+
+def blocks(postings, candidates: list[int] | None) -> Iterator[object]:
+    """The postings at each of their blocks that may hold one of the ascending `candidates`
+    (every block when None); the caller decodes what it reads (`_read_ids`, ...). A block
+    is skipped on its header, which holds its last id."""
+    i = 0
     while postings.is_active():
-        postings._read_ids()
-        found.update(postings._ids)
+        if candidates is not None:
+            if i == len(candidates):
+                return
+            last = postings.block_max_id()
+            if last < candidates[i]:
+                postings._next_block()
+                continue
+            i = bisect.bisect_right(candidates, last, i)
+        yield postings
         postings._next_block()
+
+
+def _term_docs(leaf, fieldname: str, text, within: set[int] | None) -> set[int]:
+    found = raw_postings(leaf, fieldname, text)
+    if found is None:
+        return set()
+    postings, btext = found
+    docs: set[int] = set()
+    if within is not None and len(within) < leaf.doc_frequency(fieldname, btext):
+        for block in blocks(postings, sorted(within)):  # within holds live documents only
+            block._read_ids()
+            docs |= within.intersection(block._ids)
+        return docs
+    for block in blocks(postings, None):
+        block._read_ids()
+        docs.update(block._ids)
     deleted = leaf.deleted_docs_set
     if deleted:
-        found -= deleted
-    return found & within if within is not None else found
+        docs -= deleted
+    return docs & within if within is not None else docs
