@@ -11,15 +11,16 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from .article import Article
 from .errors import ParseError
-from .manifest import FileState, Manifest, file_sha1
-from .parse import ParsedFile, is_article_file, parse_file
+from .manifest import FileState, Manifest
+from .parse import ParsedFile, parse_file
 from .schema import ENTITY_FIELDS, ENTITY_SEARCH_FIELDS, join_names
 from .durable import DurableWriter
 from .segments import keep_unmerged, merge_plan, split, write_segments
+from .sources import Source, scan
 from .store import IndexDir
 
 # Articles per commit: a bulk run's segments (one per worker) are never merged again, so
@@ -48,34 +49,6 @@ class Summary:
     @property
     def changed(self) -> int:
         return self.added + self.updated + self.deleted
-
-
-@dataclass
-class Source:
-    """A file found under a PATH argument, with the root its relative id is taken from."""
-
-    path: Path
-    root: Path
-    key: str
-    size: int
-    mtime_ns: int
-
-
-def walk(paths: Iterable[Path]) -> Iterator[Source]:
-    for given in paths:
-        if given.is_dir():
-            root = given
-            files = sorted(p for p in given.rglob("*") if p.is_file() and is_article_file(p)
-                           and not any(part.startswith(".") for part in p.relative_to(given).parts))
-        else:
-            root, files = given.parent, [given]
-        for path in files:
-            st = path.stat()
-            yield Source(path, root, str(path.resolve()), st.st_size, st.st_mtime_ns)
-
-
-def _under(key: str, roots: list[Path]) -> bool:
-    return any(key == str(r) or key.startswith(str(r) + os.sep) for r in roots)
 
 
 def article_document(article: Article, source: str) -> dict:
@@ -181,23 +154,9 @@ def update_index(
                 unlisted = {key for key in s.reader().field_terms("source")
                             if key not in manifest.files and s.document_number(source=key) is not None}
 
-        roots = [p.resolve() for p in paths]
-        todo: list[tuple[Source, str]] = []
-        seen: set[str] = set()
-        for src in walk(paths):
-            seen.add(src.key)
-            old = manifest.files.get(src.key)
-            if old and old.size == src.size and old.mtime_ns == src.mtime_ns:
-                summary.unchanged += 1
-                continue
-            sha1 = file_sha1(src.path)
-            if old and old.sha1 == sha1:
-                old.size, old.mtime_ns = src.size, src.mtime_ns
-                summary.unchanged += 1
-                continue
-            todo.append((src, sha1))
-        known = set(manifest.files) | unlisted
-        gone = sorted(key for key in known if key not in seen and _under(key, roots))
+        changes = scan(paths, manifest, unlisted)
+        todo, gone = changes.todo, changes.gone
+        summary.unchanged = changes.unchanged
         summary.deleted = len(gone)
 
         if dry_run:

@@ -48,7 +48,7 @@ def parse(paths: tuple[Path, ...], as_json: bool, no_entities: bool) -> None:
 
     PATHS are files or directories (walked recursively). Exit status 1 if any file failed.
     """
-    from indexer.writing import walk
+    from indexer.sources import walk
 
     failed = 0
     for src in walk(list(paths)):
