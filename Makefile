@@ -29,6 +29,7 @@ test: install
 	$(BIN)/pytest -q
 
 bench: install
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench.extraction
 	$(BIN)/python -m bench.relevance
 

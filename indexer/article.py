@@ -27,6 +27,7 @@ class Article:
     body: str
     headline: str = ""
     url: str | None = None
+    # Aware when the publisher stated an offset (kept as stated: its day is the local day).
     date: dt.datetime | None = None
     byline: str | None = None
     section: str | None = None

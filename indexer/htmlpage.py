@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import trafilatura
 from bs4 import BeautifulSoup
 
+from .dates import page_date
 from .errors import ParseError
 
 _SPACE = re.compile(r"\s+")
@@ -37,28 +38,6 @@ def _norm(text: str) -> str:
     return _clean(text).casefold()
 
 
-def parse_iso_datetime(value: str | None) -> tuple[dt.datetime, bool] | None:
-    """A page's machine-readable date → (naive UTC datetime, has a time of day)."""
-    value = _clean(value)
-    if not value:
-        return None
-    m = re.match(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?"
-                 r"\s*(Z|[+-]\d{2}:?\d{2})?)?", value)
-    if not m:
-        return None
-    year, month, day, hour, minute, second, tz = m.groups()
-    try:
-        when = dt.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
-                           int(second or 0))
-    except ValueError:
-        return None
-    if tz and tz != "Z":
-        sign = 1 if tz[0] == "+" else -1
-        digits = tz[1:].replace(":", "")
-        when -= sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-    return when, hour is not None
-
-
 def _json_ld_objects(soup: BeautifulSoup) -> list[dict]:
     found: list[dict] = []
 
@@ -73,7 +52,8 @@ def _json_ld_objects(soup: BeautifulSoup) -> list[dict]:
 
     for script in soup.find_all("script", type="application/ld+json"):
         try:
-            walk(json.loads(script.string or ""))
+            text = re.sub(r"^\s*<!\[CDATA\[|\]\]>\s*$", "", script.string or "")
+            walk(json.loads(text, strict=False))
         except (json.JSONDecodeError, TypeError):
             continue
     articles = []
@@ -196,6 +176,11 @@ def _drop_repeated_heading(body: str, headline: str) -> str:
     return "\n\n".join(paragraphs)
 
 
+def _page_url(soup: BeautifulSoup, meta: dict[str, str]) -> str | None:
+    canonical = soup.find("link", rel="canonical")
+    return _first(meta, "og:url") or (canonical.get("href") if canonical else None)
+
+
 def parse_html(data: bytes, url: str | None = None) -> HtmlArticle:
     soup = BeautifulSoup(data, "lxml")
     doc = trafilatura.bare_extraction(data, url=url, with_metadata=True, include_comments=False,
@@ -211,18 +196,11 @@ def parse_html(data: bytes, url: str | None = None) -> HtmlArticle:
     headline = choose_headline(soup, meta, ld_first) or _clean(doc.title if doc else "")
     body = _drop_repeated_heading(body, headline)
 
-    time_tag = soup.find("time", datetime=True)
-    date_info = None
-    for candidate in [ld_first.get("datePublished"),
-                      _first(meta, "article:published_time", "og:article:published_time",
-                             "datepublished", "pubdate", "publishdate", "date", "dc:date",
-                             "dc:date:issued", "sailthru:date", "parsely-pub-date"),
-                      time_tag.get("datetime") if time_tag else None,
-                      doc.date if doc else None]:
-        if isinstance(candidate, str):
-            date_info = parse_iso_datetime(candidate)
-            if date_info:
-                break
+    times = [t["datetime"] for t in soup.find_all("time", datetime=True)
+             if t.get("itemprop") == "datePublished" or t.has_attr("pubdate")]
+    first_time = soup.find("time", datetime=True)
+    date_info = page_date(meta, ld, times + ([first_time["datetime"]] if first_time else []), data,
+                          url or _page_url(soup, meta))
 
     byline = (_person_names(ld_first.get("author")) or _first(meta, "author", "dc:creator", "byl", "parsely-author")
               or (doc.author if doc else None))
@@ -231,8 +209,7 @@ def parse_html(data: bytes, url: str | None = None) -> HtmlArticle:
     byline = re.sub(r"^By\s+", "", _clean(byline), flags=re.I) or None
     section = (_clean(ld_first.get("articleSection")) if isinstance(ld_first.get("articleSection"), str) else None) \
         or _first(meta, "article:section") or None
-    canonical = soup.find("link", rel="canonical")
-    page_url = url or _first(meta, "og:url") or (canonical.get("href") if canonical else None)
+    page_url = url or _page_url(soup, meta)
 
     return HtmlArticle(
         headline=headline,

@@ -7,7 +7,7 @@ from typing import Iterator
 
 from .article import Article, Entities
 from .errors import ParseError
-from .htmlpage import parse_iso_datetime
+from .dates import parse_iso_datetime
 
 MAX_LINE_CHARS = 10 * 1024 * 1024
 

@@ -7,7 +7,7 @@ from whoosh.lang.stopwords import stoplists
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 # Bumped whenever a field or analyzer changes; an index of another version must be rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Entity lists are stored as one comma-joined value per kind.
 ENTITY_FIELDS = ("people", "organisations", "places")
@@ -41,8 +41,11 @@ def build_schema() -> Schema:
         body=TEXT(analyzer=text_analyzer(), stored=True, chars=True, spelling=True),
         byline=TEXT(analyzer=names, stored=True),
         section=KEYWORD(stored=True, lowercase=True, commas=True, sortable=True, scorable=False),
-        # Undated articles sort as the oldest (column default 0), not the newest.
+        # The publisher's wall-clock time, so a date filter and the day shown are the day the
+        # publisher states; with date_offset (minutes east of UTC, when stated) it is the
+        # instant. Undated articles sort as the oldest (column default 0), not the newest.
         date=DATETIME(stored=True, sortable=NumericColumn("Q", default=0)),
+        date_offset=STORED(),
         people=KEYWORD(stored=True, lowercase=True, commas=True, sortable=True, scorable=False),
         organisations=KEYWORD(stored=True, lowercase=True, commas=True, sortable=True, scorable=False),
         places=KEYWORD(stored=True, lowercase=True, commas=True, sortable=True, scorable=False),

@@ -66,7 +66,10 @@ def article_document(article: Article, source: str) -> dict:
     if article.section:
         doc["section"] = article.section.replace(",", " ")
     if article.date is not None:
-        doc["date"] = article.date
+        doc["date"] = article.date.replace(tzinfo=None)
+        offset = article.date.utcoffset()
+        if offset is not None:
+            doc["date_offset"] = int(offset.total_seconds() // 60)
     all_names: list[str] = []
     for kind in ENTITY_FIELDS:
         names = getattr(article.entities, kind)

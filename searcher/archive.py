@@ -300,7 +300,7 @@ class Archive:
                 or html.escape(headline)
             hits.append(Hit(
                 id=stored["id"], url=stored.get("url"), path=stored.get("path"), headline=headline,
-                date=_iso(stored.get("date")), score=round(float(hit.score or 0.0), 4) if scored else 0.0,
+                date=_iso(stored.get("date"), stored.get("date_offset")), score=round(float(hit.score or 0.0), 4) if scored else 0.0,
                 snippet=snippet, entities={k: split_names(stored.get(k)) for k in ENTITY_FIELDS},
                 byline=stored.get("byline"), section=stored.get("section"), headline_html=headline_html))
         return hits
@@ -453,9 +453,12 @@ def _by_date(dates: Sequence[int], docs: list[int], limit: int, newest: bool) ->
     return [(dates[d], d) for d in heapq.nsmallest(limit, docs, key=lambda d: dates[d] or _UNDATED_LAST)]
 
 
-def _iso(value: dt.datetime | None) -> str | None:
+def _iso(value: dt.datetime | None, offset_minutes: int | None = None) -> str | None:
+    """The publisher's local day, or its local time with the stated offset."""
     if value is None:
         return None
     if value.time() == dt.time():
         return value.date().isoformat()
+    if offset_minutes is not None:
+        value = value.replace(tzinfo=dt.timezone(dt.timedelta(minutes=offset_minutes)))
     return value.isoformat()

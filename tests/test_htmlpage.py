@@ -4,6 +4,9 @@ import json
 
 from indexer.htmlpage import parse_html, title_from_title_tag
 from indexer.parse import parse_file
+from indexer.store import IndexDir
+from indexer.writing import update_index
+from searcher import Archive, SearchRequest
 
 from bench.extraction import token_f1
 
@@ -40,7 +43,7 @@ def test_gzipped_aeb_page_body_matches_human_extraction():
 def test_site_page_uses_its_own_metadata_and_drops_headline_from_body():
     article = parse_file(EXAMPLES / "norfolk-wind-farm.html", EXAMPLES, with_entities=False).articles[0]
     assert article.headline == "Offshore wind farm off Norfolk starts supplying the grid"
-    assert article.date == dt.datetime(2026, 1, 9, 8, 30)
+    assert article.date == dt.datetime(2026, 1, 9, 8, 30, tzinfo=dt.timezone.utc)
     assert article.byline == "Priya Natarajan"
     assert article.section == "Business"
     assert article.id == article.url == "https://londondaily.example/business/norfolk-wind-farm-grid"
@@ -53,12 +56,57 @@ def test_title_tag_loses_site_name():
         "Storm closes the Thames Barrier again"
 
 
-def test_timezone_offsets_become_utc(tmp_path):
-    html = (b'<html><head><meta property="article:published_time" content="2026-01-09T01:30:00+02:00">'
-            b"<title>A title long enough to keep</title></head><body><article><h1>A title long enough"
-            b" to keep</h1>" + b"<p>Some body text that goes on for a while about nothing much.</p>" * 5
+def _page(tmp_path, head: bytes, name: str = "page.html.gz"):
+    html = (b"<html><head>" + head + b"<title>A title long enough to keep</title></head><body><article>"
+            b"<h1>A title long enough to keep</h1>"
+            + b"<p>Some body text that goes on for a while about nothing much.</p>" * 5
             + b"</article></body></html>")
-    path = tmp_path / "page.html.gz"
+    path = tmp_path / name
     path.write_bytes(gzip.compress(html))
-    article = parse_file(path, tmp_path, with_entities=False).articles[0]
-    assert article.date == dt.datetime(2026, 1, 8, 23, 30)
+    return parse_file(path, tmp_path, with_entities=False).articles[0]
+
+
+def test_stated_offset_is_kept_so_the_day_is_the_publishers(tmp_path):
+    article = _page(tmp_path, b'<meta property="article:published_time" content="2020-02-15T07:00:00+09:00">')
+    assert article.date.date() == dt.date(2020, 2, 15)
+    assert article.date.utcoffset() == dt.timedelta(hours=9)
+    assert article.iso_date() == "2020-02-15T07:00:00+09:00"
+
+
+def test_search_shows_and_filters_by_the_local_day(tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    _page(pages, b'<meta property="article:published_time" content="2020-02-15T07:00:00+09:00">')
+    update_index([pages], IndexDir(tmp_path / "ix"), with_entities=False, workers=1)
+    archive = Archive(tmp_path / "ix")
+    hits = archive.search(SearchRequest(query="title", since=dt.date(2020, 2, 15), until=dt.date(2020, 2, 15))).hits
+    assert [h.date for h in hits] == ["2020-02-15T07:00:00+09:00"]
+    assert archive.search(SearchRequest(query="title", until=dt.date(2020, 2, 14))).hits == []
+
+
+def test_day_read_from_the_url_when_the_page_states_none():
+    body = b"<p>Some body text that goes on for a while about nothing much.</p>" * 5
+    html = b"<html><head><title>A title long enough to keep</title></head><body><article>" + body + b"</article></body></html>"
+    assert parse_html(html, url="https://news.example/2020/11/27/a-story").date == dt.datetime(2020, 11, 27)
+    assert parse_html(html, url="https://news.example/a-story-20200113").date == dt.datetime(2020, 1, 13)
+
+
+def test_json_ld_date_in_a_free_form_keeps_its_zone(tmp_path):
+    ld = b'<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "Tue, Sep 15 2020 10:01:41 EDT"}</script>'
+    article = _page(tmp_path, ld)
+    assert article.date == dt.datetime(2020, 9, 15, 10, 1, 41, tzinfo=dt.timezone(dt.timedelta(hours=-4)))
+
+
+def test_published_beats_modified_and_the_earlier_statement_wins(tmp_path):
+    head = (b'<meta property="article:modified_time" content="2025-01-07T09:08:22+00:00">'
+            b'<meta property="article:published_time" content="2015-12-11T14:28:34Z">'
+            b'<script type="application/ld+json"><![CDATA[{"@type": "Article", "dateModified": "2018-04-22",'
+            b' "datePublished": "2015-10-15T02:19:15Z"}]]></script>')
+    assert _page(tmp_path, head).date.date() == dt.date(2015, 10, 15)
+
+
+def test_page_without_stated_date_gets_htmldates_reading():
+    body = b"<p>Some body text that goes on for a while about nothing much.</p>" * 5
+    html = (b"<html><head><title>A title long enough to keep</title></head><body><article>"
+            b"<p class='date'>Published on 3 March 2019</p>" + body + b"</article></body></html>")
+    assert parse_html(html).date == dt.datetime(2019, 3, 3)
