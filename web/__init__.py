@@ -9,7 +9,7 @@ from flask import Flask
 from indexer.store import default_index_dir
 from searcher import Archive
 
-from . import api, pages, security
+from . import api, ingest, pages, security
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -31,4 +31,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     api.init_app(app)
     security.init_app(app)
+    ingest.init_app(app)  # POST/DELETE /api/articles, only when INGEST_TOKEN is set
     return app

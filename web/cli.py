@@ -15,6 +15,8 @@ from indexer.parse import parse_file
 from indexer.store import IndexDir, IndexProblem, default_index_dir
 from indexer.writing import BATCH_ARTICLES, update_index
 
+from .cli_ingest import PathOrUrl, fetch_sources
+
 index_option = click.option(
     "--index", "index_path", type=click.Path(file_okay=False, path_type=Path), default=None,
     help="Index directory [default: $NEWSDESK_INDEX or ./newsdesk-index].")
@@ -66,7 +68,7 @@ def parse(paths: tuple[Path, ...], as_json: bool, no_entities: bool) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=PathOrUrl())
 @index_option
 @click.option("--rebuild", is_flag=True,
               help="Build a fresh index beside the live one and swap it in when complete.")
@@ -82,9 +84,21 @@ def parse(paths: tuple[Path, ...], as_json: bool, no_entities: bool) -> None:
 @click.option("--interval", type=click.FloatRange(0.2, 3600), default=2.0, show_default=True,
               help="With --watch: seconds between looks at PATHS (a burst of new files is indexed "
                    "as one batch).")
-def index(paths: tuple[Path, ...], index_path: Path | None, rebuild: bool, dry_run: bool,
-          no_entities: bool, workers: int | None, batch: int, watch: bool, interval: float) -> None:
+@click.option("--prune", is_flag=True,
+              help="With sitemap URLs: delete the articles of urls no longer listed (or 404/410).")
+@click.option("--delay", type=click.FloatRange(0, 60), default=0.5, show_default=True,
+              help="With URLs: seconds between requests to one host (robots.txt Crawl-delay wins).")
+@click.option("--fetchers", type=click.IntRange(1, 32), default=4, show_default=True,
+              help="With URLs: pages fetched at the same time.")
+def index(paths: tuple[Path | str, ...], index_path: Path | None, rebuild: bool, dry_run: bool,
+          no_entities: bool, workers: int | None, batch: int, watch: bool, interval: float,
+          prune: bool, delay: float, fetchers: int) -> None:
     """Index article files, incrementally.
+
+    A PATH may be the http(s) url of a sitemap (index, .xml.gz, Google News) or a feed (RSS,
+    Atom, JSON Feed): its articles are fetched politely into the index directory and indexed
+    like files; a rerun fetches only new or changed urls. Articles pushed to the ingest API
+    (serve --ingest-token-file) are indexed by every run; with no PATH, only those.
 
     Only new and changed files are parsed; articles of files that disappeared from PATHS are
     deleted; a rerun with nothing changed does nothing. Bad files are named on stderr and
@@ -97,8 +111,18 @@ def index(paths: tuple[Path, ...], index_path: Path | None, rebuild: bool, dry_r
             signal.signal(sig, lambda *_: stop.set())
     failed = False
     first = True
+    urls = [p for p in paths if isinstance(p, str)]
     while True:
-        summary = _index_once(list(paths), ix_dir, rebuild=rebuild and first, dry_run=dry_run,
+        try:
+            mirrors, crawl_failed = fetch_sources(
+                urls, ix_dir, prune=prune, delay=delay, concurrency=fetchers, dry_run=dry_run,
+                stop=stop, quiet=watch and not first, error=_error)
+        except IndexProblem as exc:
+            _error(str(exc))
+            sys.exit(2)
+        failed |= crawl_failed
+        files = [p for p in paths if isinstance(p, Path)] + mirrors
+        summary = _index_once(files, ix_dir, rebuild=rebuild and first, dry_run=dry_run,
                               with_entities=not no_entities, workers=workers, batch=batch, stop=stop,
                               quiet=watch and not first)
         failed |= summary.failed > 0
@@ -312,7 +336,10 @@ def stats(index_path: Path | None, as_json: bool) -> None:
               help="Worker threads (each keeps its own index searcher).")
 @click.option("--cors-origin", "cors_origins", multiple=True,
               help="An origin allowed to call /api/* from a browser (repeatable; none by default).")
-def serve(index_path: Path | None, host: str, port: int, threads: int, cors_origins: tuple[str, ...]) -> None:
+@click.option("--ingest-token-file", type=click.File("r"), default=None,
+              help="Turn on POST/DELETE /api/articles for a CMS; the file holds the bearer token.")
+def serve(index_path: Path | None, host: str, port: int, threads: int, cors_origins: tuple[str, ...],
+          ingest_token_file) -> None:
     """Serve the search page and JSON API with waitress (a production WSGI server).
 
     New commits to the index become visible between requests, without a restart.
@@ -327,7 +354,12 @@ def serve(index_path: Path | None, host: str, port: int, threads: int, cors_orig
     except IndexProblem as exc:
         _error(str(exc))
         sys.exit(2)
-    app = create_app({"INDEX": str(ix_dir.root), "CORS_ORIGINS": list(cors_origins)})
+    token = ingest_token_file.read().strip() if ingest_token_file else ""
+    if ingest_token_file and len(token) < 16:
+        _error(f"{ingest_token_file.name}: the ingest token must be at least 16 characters")
+        sys.exit(2)
+    app = create_app({"INDEX": str(ix_dir.root), "CORS_ORIGINS": list(cors_origins),
+                      "INGEST_TOKEN": token})
     click.echo(f"Serving {ix_dir.root} on http://{host}:{port}/ (Ctrl-C to stop)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="newsdesk")
 

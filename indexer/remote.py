@@ -1,0 +1,54 @@
+"""Articles that arrive over HTTP — crawled from sitemaps and feeds, or pushed to the ingest
+API — as folders inside the index directory that the file pipeline indexes.
+
+Layout of the index directory (beside the generations and their manifests):
+    crawl/pages/HOST/SHA1.html    mirrored pages      crawl/fetch-state.json   validators
+    queue/*.jsonl                 accepted pushes     pushed/XX/SHA1.json      one per article id
+    ingest.lock                   flock of whoever moves things into crawl/ and pushed/
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from .crawl import PAGES_DIR
+from .spool import PUSHED_DIR, QUEUE_DIR
+from .store import IndexerBusy
+
+CRAWL_DIR = "crawl"
+LOCK_FILE = "ingest.lock"
+
+
+def crawl_dir(index_root: Path) -> Path:
+    return index_root / CRAWL_DIR
+
+
+def queue_dir(index_root: Path) -> Path:
+    return index_root / QUEUE_DIR
+
+
+def pushed_dir(index_root: Path) -> Path:
+    return index_root / PUSHED_DIR
+
+
+def mirror_paths(index_root: Path) -> list[Path]:
+    """The folders to index beside the user's own paths (those that exist)."""
+    return [p for p in (crawl_dir(index_root) / PAGES_DIR, pushed_dir(index_root)) if p.is_dir()]
+
+
+@contextmanager
+def ingest_lock(index_root: Path) -> Iterator[None]:
+    """One process at a time moves crawled and pushed articles into the mirror folders."""
+    index_root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexerBusy(f"another indexer is crawling or applying pushes in {index_root}") from None
+        yield
+    finally:
+        os.close(fd)

@@ -1,0 +1,299 @@
+"""Sitemaps, feeds and the push API, against a news site the test serves on 127.0.0.1 from
+real pages of ../shared/corpus, and a real `newsdesk serve` / `newsdesk index` process tree."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bench.site import Site, corpus_pages
+from indexer.crawl import crawl
+from indexer.remote import crawl_dir, queue_dir
+from indexer.spool import pending
+from indexer.store import IndexDir
+from web import create_app
+from web.cli import main
+
+from .conftest import CORPUS, EXAMPLES, corpus
+
+TOKEN = "s3cret-token-for-the-cms-0123456789"
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def ids(ix: Path) -> set[str]:
+    index = IndexDir(ix).open()
+    with index.searcher() as s:
+        return {f["id"] for f in s.all_stored_fields()}
+
+
+@pytest.fixture()
+def site():
+    corpus("html-news-meta")
+    served = Site.from_pages(corpus_pages(CORPUS, "html-news-meta", 6)).start()
+    yield served
+    served.stop()
+
+
+def test_sitemap_first_crawl_rerun_update_and_prune(site, tmp_path):
+    ix = tmp_path / "ix"
+    args = ("index", f"{site.base}/sitemap.xml", "--index", ix, "--no-entities", "--workers", "1",
+            "--delay", "0")
+    first = run(*args)
+    assert first.exit_code == 0, first.output
+    assert "Crawled 6 urls: fetched 6 (6 new or changed)" in first.output
+    assert "added 6" in first.output
+    assert len(site.hits("/news/", 200)) == 6
+    assert {h.path for h in site.hits("/sitemap")} == {"/sitemap.xml", "/sitemap-1.xml.gz", "/sitemap-news.xml"}
+    assert len(ids(ix)) == 6
+
+    before = len(site.log)
+    again = run(*args)
+    assert again.exit_code == 0 and "Nothing to do" in again.output
+    rerun = site.log[before:]
+    assert not [h for h in rerun if h.path.startswith("/news/")]  # listed dates unchanged: no request
+    assert {h.status for h in rerun if h.path.startswith("/sitemap")} == {304}
+
+    page = site.pages["/news/0002.html"].body
+    site.update("/news/0002.html", page.replace(b"</body>", b"<p>The zanzibarquux inquiry widened on "
+                                                b"Tuesday as ministers met in private.</p></body>", 1))
+    before = len(site.log)
+    updated = run(*args)
+    assert updated.exit_code == 0 and "updated 1" in updated.output
+    assert [h.path for h in site.log[before:] if h.path.startswith("/news/")] == ["/news/0002.html"]
+    found = json.loads(run("search", "zanzibarquux", "--index", ix, "--json").output)
+    assert found["total"] == 1
+
+    site.unlist("/news/0004.html")
+    kept = run(*args)
+    assert kept.exit_code == 0 and len(ids(ix)) == 6  # gone from the sitemap, not deleted
+    pruned = run(*args, "--prune")
+    assert pruned.exit_code == 0 and "pruned 1" in pruned.output and "deleted 1" in pruned.output
+    assert len(ids(ix)) == 5
+
+
+def test_pages_without_a_stated_url_get_the_fetched_url_as_id(tmp_path):
+    site = Site.from_pages([b"<html><head><title>Harbour fire - Daily</title></head><body><article>"
+                            b"<h1>Harbour fire</h1><p>" + b"A fire broke out at the harbour overnight. " * 20
+                            + b"</p></article></body></html>"]).start()
+    try:
+        summary = crawl([f"{site.base}/feed.json"], tmp_path / "crawl", delay=0)
+        assert summary.changed == 1
+        ix = tmp_path / "ix"
+        assert run("index", tmp_path / "crawl" / "pages", "--index", ix, "--no-entities").exit_code == 0
+        assert ids(ix) == {f"{site.base}/news/0000.html"}
+    finally:
+        site.stop()
+
+
+@pytest.mark.parametrize("feed", ["feed.rss", "feed.atom", "feed.json", "sitemap-news.xml"])
+def test_feeds_and_news_sitemaps_list_the_articles(site, tmp_path, feed):
+    summary = crawl([f"{site.base}/{feed}"], tmp_path / "crawl", delay=0)
+    expected = 3 if feed == "sitemap-news.xml" else 6  # the news sitemap holds the newer half
+    assert (summary.listed, summary.fetched, summary.failed) == (expected, expected, 0)
+    again = crawl([f"{site.base}/{feed}"], tmp_path / "crawl", delay=0)
+    assert (again.fetched, again.unchanged) == (0, expected)
+
+
+def test_faults_are_named_bounded_and_never_leave_the_site(tmp_path):
+    corpus("html-news-meta")
+    site = Site.from_pages(corpus_pages(CORPUS, "html-news-meta", 2), faults=True)
+    site.slow_seconds = 4
+    site.start()
+    try:
+        errors: dict[str, str] = {}
+        started = time.monotonic()
+        closed = f"http://127.0.0.1:{_free_port()}/sitemap.xml"  # nothing listens there
+        summary = crawl([f"{site.base}/sitemap.xml", closed], tmp_path / "crawl",
+                        delay=0, timeout=1.0, on_error=lambda url, reason: errors.setdefault(url, reason))
+        elapsed = time.monotonic() - started
+        assert summary.fetched >= 2 and summary.changed == 2
+        assert errors[f"{site.base}/missing.html"] == "HTTP 404"
+        assert errors[f"{site.base}/slow.html"].startswith("timed out")
+        assert errors[f"{site.base}/loop-a.html"].startswith("redirect loop")
+        assert errors[f"{site.base}/huge.html"].startswith("too large")
+        assert errors[f"{site.base}/private/secret.html"] == "skipped: disallowed by robots.txt"
+        assert errors[closed].startswith("robots.txt unreachable (connection failed")
+        assert elapsed < 4  # the slow page is abandoned after its 1 s timeout
+        assert len(site.hits("/loop-")) == 2  # a → b → a is seen as a loop at once
+        assert len(list((tmp_path / "crawl" / "pages").rglob("*.html"))) == 2  # only the good pages
+    finally:
+        site.stop()
+
+
+def test_off_site_and_non_http_urls_are_refused_before_any_connection():
+    from indexer.fetch import FetchError, Fetcher, FetchPolicy
+
+    fetcher = Fetcher(FetchPolicy(hosts={"127.0.0.1:1"}))
+    with pytest.raises(FetchError, match="off-site"):
+        fetcher.get("http://example.com/news/1.html")
+    with pytest.raises(FetchError, match="not an http"):
+        fetcher.get("file:///etc/passwd")
+    assert fetcher.counters.requests == 0
+
+
+# -- the push API ------------------------------------------------------------------------
+
+@pytest.fixture()
+def push_client(tmp_path):
+    ix = tmp_path / "ix"
+    assert run("index", "--index", ix, "--no-entities").exit_code == 0  # an empty index
+    app = create_app({"INDEX": str(ix), "INGEST_TOKEN": TOKEN, "INGEST_MAX_BYTES": 200_000})
+    return app.test_client(), ix
+
+
+def auth(token: str = TOKEN) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_ingest_api_is_off_without_a_token(examples_index):
+    client = create_app({"INDEX": str(examples_index)}).test_client()
+    assert client.post("/api/articles", json={"id": "a", "body": "x"}, headers=auth()).status_code == 404
+    assert client.delete("/api/articles/a", headers=auth()).status_code == 404
+
+
+def test_ingest_api_checks_token_body_and_articles(push_client):
+    client, ix = push_client
+    article = {"id": "cms-1", "headline": "Tram line opens", "body": "The new tram line opened."}
+    assert client.post("/api/articles", json=article).status_code == 401
+    wrong = client.post("/api/articles", json=article, headers=auth(TOKEN[:-1] + "x"))
+    assert wrong.status_code == 401 and wrong.headers["WWW-Authenticate"].startswith("Bearer")
+    assert client.post("/api/articles", data="x" * 300_000, content_type="application/json",
+                       headers=auth()).status_code == 413
+    assert client.post("/api/articles", data="{not json", content_type="application/json",
+                       headers=auth()).status_code == 400
+    bad = client.post("/api/articles", json=[article, {"headline": "no body"}, {"body": "no id"}],
+                      headers=auth())
+    assert bad.status_code == 400
+    assert [e["index"] for e in bad.get_json()["articles"]] == [1, 2]
+    assert pending(queue_dir(IndexDir(ix).root)) == []  # all or nothing
+    ok = client.post("/api/articles", json=[article, {"url": "https://site.example/b", "body": "B."}],
+                     headers=auth())
+    assert ok.status_code == 202
+    assert ok.get_json()["queued"] == [{"op": "put", "id": "cms-1"}, {"op": "put", "id": "https://site.example/b"}]
+    gone = client.delete("/api/articles/https%3A%2F%2Fsite.example%2Fb", headers=auth())
+    assert gone.status_code == 202 and gone.get_json()["queued"][0]["id"] == "https://site.example/b"
+    assert len(pending(queue_dir(IndexDir(ix).root))) == 2
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _newsdesk(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "web.cli", *args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _kill_tree(proc: subprocess.Popen, sig=signal.SIGKILL) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=30)
+
+
+def _call(method: str, url: str, body: object | None = None) -> tuple[int, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method,
+                                 headers={"Content-Type": "application/json", **auth()})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def _serve(ix: Path, tmp_path: Path) -> tuple[subprocess.Popen, str]:
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n")
+    port = _free_port()
+    proc = _newsdesk("serve", "--index", str(ix), "--port", str(port), "--threads", "2",
+                     "--ingest-token-file", str(token_file))
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/api/search?q=x", timeout=1)
+            return proc, base
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(proc.stdout.read().decode())
+
+
+def _total(base: str, query: str) -> int:
+    with urllib.request.urlopen(f"{base}/api/search?q={query}", timeout=10) as resp:
+        return json.loads(resp.read())["total"]
+
+
+def test_push_is_searchable_within_5_seconds_and_delete_removes_it(tmp_path):
+    ix = tmp_path / "ix"
+    assert run("index", EXAMPLES, "--index", ix, "--no-entities").exit_code == 0  # the archive so far
+    archive = ids(ix)
+    server, base = _serve(ix, tmp_path)
+    indexer = _newsdesk("index", "--index", str(ix), "--watch", "--interval", "0.5", "--workers", "1")
+    try:
+        time.sleep(2)  # the watcher's first pass (and spaCy's load) before the clock starts
+        article = {"id": "cms-4711", "url": "https://londondaily.example/city/quayside-tram",
+                   "headline": "Quayside tram opens to passengers",
+                   "body": "The quayside tram carried its first passengers from Harbour Street on "
+                           "Monday, the council said.", "date": "2026-01-08"}
+        started = time.monotonic()
+        status, answer = _call("POST", f"{base}/api/articles", article)
+        assert status == 202 and answer["queued"] == [{"op": "put", "id": "cms-4711"}]
+        while _total(base, "quayside") == 0:
+            assert time.monotonic() - started < 5, "pushed article not searchable within 5 s"
+            time.sleep(0.1)
+        status, _ = _call("DELETE", f"{base}/api/articles/cms-4711")
+        assert status == 202
+        started = time.monotonic()
+        while _total(base, "quayside") != 0:
+            assert time.monotonic() - started < 5, "deleted article still found after 5 s"
+            time.sleep(0.1)
+    finally:
+        _kill_tree(indexer, signal.SIGTERM)
+        _kill_tree(server)
+
+
+def test_kill_9_between_acknowledgement_and_commit_loses_nothing(tmp_path):
+    ix = tmp_path / "ix"
+    assert run("index", EXAMPLES, "--index", ix, "--no-entities").exit_code == 0  # the archive so far
+    archive = ids(ix)
+    server, base = _serve(ix, tmp_path)
+    acknowledged = []
+    try:
+        for kill_after in (1.2, 0.4, 0.0):
+            indexer = _newsdesk("index", "--index", str(ix), "--watch", "--interval", "0.2",
+                                "--workers", "1")
+            for n in range(3):
+                article_id = f"cms-{kill_after}-{n}"
+                status, _ = _call("POST", f"{base}/api/articles",
+                                  {"id": article_id, "headline": f"Council vote {n}",
+                                   "body": f"Councillors voted on budget item {n} of {kill_after}."})
+                assert status == 202
+                acknowledged.append(article_id)
+            time.sleep(kill_after)
+            _kill_tree(indexer)  # the OOM killer's way: the whole tree, no clean-up
+        _kill_tree(server)
+        server = None
+        assert set(acknowledged) - ids(ix), "every kill came after the commit: nothing was tested"
+        final = subprocess.run([sys.executable, "-m", "web.cli", "index", "--index", str(ix),
+                                "--workers", "1", "--no-entities"], capture_output=True, text=True)
+        assert final.returncode == 0, final.stderr
+        assert ids(ix) == archive | set(acknowledged)
+        assert pending(queue_dir(IndexDir(ix).root)) == []
+        assert not (crawl_dir(IndexDir(ix).root)).exists()
+    finally:
+        if server is not None:
+            _kill_tree(server)

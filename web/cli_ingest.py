@@ -1,0 +1,76 @@
+"""The part of `newsdesk index` that takes urls: apply what was pushed to the ingest API,
+crawl sitemaps and feeds, and hand the mirror folders to the file run."""
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+from typing import Callable
+
+import click
+
+from indexer.store import IndexDir
+
+
+class PathOrUrl(click.ParamType):
+    """An existing file or directory, or an http(s) url of a sitemap or feed."""
+
+    name = "path_or_url"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.startswith(("http://", "https://")):
+            return value
+        path = Path(value)
+        if not path.exists():
+            self.fail(f"{value!r} is neither an existing path nor an http(s) url", param, ctx)
+        return path
+
+
+def fetch_sources(urls: list[str], ix_dir: IndexDir, *, prune: bool, delay: float,
+                  concurrency: int, dry_run: bool, stop: threading.Event, quiet: bool,
+                  error: Callable[[str], None]) -> tuple[list[Path], bool]:
+    """Bring the mirror folders up to date; returns them (to index) and whether a url failed."""
+    from indexer.crawl import crawl  # urllib3, feedparser: only for runs that use them
+    from indexer.remote import crawl_dir, ingest_lock, mirror_paths, pushed_dir, queue_dir
+    from indexer.spool import drain
+
+    root = ix_dir.root
+    if dry_run:
+        if urls:
+            click.echo("Dry run: urls are not fetched; the pages fetched before are counted.")
+        return mirror_paths(root), False
+    failed = False
+    with ingest_lock(root):
+        applied = drain(queue_dir(root), pushed_dir(root),
+                        on_error=lambda name, reason: error(f"{name}: {reason}"))
+        if applied.files:
+            click.echo(f"Applied {applied.files} queued push requests: {applied.put} articles, "
+                       f"{applied.deleted} deletions.")
+        if urls:
+            bar = None
+
+            def progress(done: int, total: int) -> None:
+                nonlocal bar
+                if not sys.stderr.isatty():
+                    return
+                if bar is None:
+                    bar = click.progressbar(length=total, label="Fetching", file=sys.stderr)
+                    bar.__enter__()
+                bar.update(1)
+
+            try:
+                summary = crawl(urls, crawl_dir(root), prune=prune, delay=delay,
+                                concurrency=concurrency, on_progress=progress,
+                                on_error=lambda url, reason: error(f"{url}: {reason}"),
+                                should_stop=stop.is_set)
+            finally:
+                if bar is not None:
+                    bar.__exit__(None, None, None)
+            failed = summary.failed > 0
+            if not quiet or summary.changed or summary.failed or summary.pruned:
+                click.echo(
+                    f"Crawled {summary.listed} urls: fetched {summary.fetched} ({summary.changed} new "
+                    f"or changed), unchanged {summary.unchanged}, failed {summary.failed}, skipped "
+                    f"{summary.skipped}, pruned {summary.pruned}; {summary.requests} requests, "
+                    f"{summary.bytes / 1e6:.1f} MB in {summary.seconds:.1f}s")
+    return mirror_paths(root), failed
