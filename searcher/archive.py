@@ -29,10 +29,10 @@ from indexer.store import IndexDir
 
 from .filters import Filter
 from .query import ParsedQuery, parse_query
-from .request import QueryError, SearchRequest
+from .request import QueryError, SearchRequest, day_end
 from .results import FacetValue, Hit, SearchResult
 from .scoring import NewsBM25F, RecencyBM25F, bm25f
-from . import block_cache, bulk_scores, docsets, matched_terms, spelling
+from . import block_cache, bulk_scores, docsets, expansion, matched_terms, spelling
 from .snippets import SNIPPET_CHARS, MarkFormatter, first_sentence, highlighter
 from .tables import DocTables, SharedTables
 
@@ -177,27 +177,28 @@ class Archive:
 
     def search(self, request: SearchRequest) -> SearchResult:
         started = time.perf_counter()
+        deadline = started + self.time_limit
         request.validate()
-        with self.view() as view, block_cache.decoded_blocks():
+        with self.view() as view, block_cache.decoded_blocks(), expansion.budget(deadline):
             reader = view.searcher.reader()
             parsed = parse_query(request.query, view.searcher.schema, reader, request.match,
                                  max_words=request.max_words)
             filters = self._filters(view, request, parsed)
-            result = self._run(view, request, parsed, filters, request.match)
+            result = self._run(view, request, parsed, filters, request.match, deadline)
             if result.total == 0 and request.match == "all" and not parsed.browse:
                 widened = parse_query(request.query, view.searcher.schema, reader, "any",
                                       max_words=request.max_words)
-                result = self._run(view, request, widened, filters, "any")
+                result = self._run(view, request, widened, filters, "any", deadline)
                 if result.total:
                     result.notice = "No article has all of your words; showing articles with any of them."
             if result.total < FEW_HITS and not parsed.browse:
-                result.suggestion = self._suggest_spelling(view, request, parsed, filters, result.total)
+                result.suggestion = self._suggest_spelling(view, request, filters, result.total, deadline)
         result.seconds = time.perf_counter() - started
         return result
 
     def _filters(self, view: _View, request: SearchRequest, parsed: ParsedQuery) -> Filter | None:
         start = dt.datetime.combine(request.since, dt.time()) if request.since else None
-        end = dt.datetime.combine(request.until + dt.timedelta(days=1), dt.time()) if request.until else None
+        end = day_end(request.until) if request.until else None
         if parsed.date_range:
             lo, hi = parsed.date_range
             start = max(start, lo) if start else lo
@@ -218,7 +219,7 @@ class Archive:
         return Filter.build(view.dates(), start, end, docsets)
 
     def _run(self, view: _View, request: SearchRequest, parsed: ParsedQuery,
-             filters: Filter | None, match: str) -> SearchResult:
+             filters: Filter | None, match: str, deadline: float) -> SearchResult:
         """Every match, for the total and the facets, and the page's hits: the best scored or
         the newest. Ranked by relevance, words and AND/OR/NOT are scored in one pass with
         their match set (bulk_scores); other queries find their matches first (docsets),
@@ -227,7 +228,6 @@ class Archive:
         q = parsed.query
         sort = request.sort if not (parsed.browse and request.sort == "relevance") else "newest"
         limit = request.page * request.per_page
-        deadline = time.perf_counter() + self.time_limit
         scored = self._all_scored(view, request, q, deadline) if sort == "relevance" else None
         if scored is not None:
             docs = list(scored.scores)
@@ -401,8 +401,8 @@ class Archive:
                 "index": str(self.index_dir.root),
             }
 
-    def _suggest_spelling(self, view: _View, request: SearchRequest, parsed: ParsedQuery,
-                          filters: Filter | None, found: int) -> str | None:
+    def _suggest_spelling(self, view: _View, request: SearchRequest, filters: Filter | None,
+                          found: int, deadline: float) -> str | None:
         searcher = view.searcher
         corrected = spelling.correct(searcher.reader(), self._lexicon, request.query)
         if corrected is None:
@@ -411,7 +411,7 @@ class Archive:
             better = parse_query(corrected, searcher.schema, searcher.reader(), "any").query
         except QueryError:
             return None
-        matches = docsets.matching_docs(searcher, better, time.perf_counter() + self.time_limit).docs
+        matches = docsets.matching_docs(searcher, better, deadline).docs
         more = sum(1 for d in matches if filters is None or filters.allows(d))
         return corrected if more > found else None
 

@@ -57,3 +57,11 @@ def parse_date(text: str) -> dt.date:
         except ValueError:
             continue
     raise QueryError(f"not a date: {text!r} (use YYYY-MM-DD)")
+
+
+def day_end(day: dt.date) -> dt.datetime:
+    """The midnight that ends `day`: 9999-12-31, the last day a date can hold, ends at the
+    last moment a datetime can hold rather than overflowing."""
+    if day == dt.date.max:
+        return dt.datetime.max
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time())

@@ -305,12 +305,12 @@ def test_fuzzy_distance_is_capped(archive):
 
 
 def test_fuzzy_near_words_are_found_once_per_segment_and_search(bbc, monkeypatch):
-    from whoosh import query
+    from searcher import expansion
 
     asked = []
-    real = query.FuzzyTerm._btexts
-    monkeypatch.setattr(query.FuzzyTerm, "_btexts",
-                        lambda self, reader: asked.append((self.fieldname, id(reader))) or real(self, reader))
+    real = expansion._near
+    monkeypatch.setattr(expansion, "_near",
+                        lambda q, reader, *rest: asked.append((q.fieldname, id(reader))) or real(q, reader, *rest))
     for match in ("all", "any"):
         asked.clear()
         assert search(bbc, "markt~", match=match).total > 100  # matched, then ranked by Whoosh
