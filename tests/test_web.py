@@ -1,7 +1,15 @@
 import json
+import re
+import socket
+import subprocess
+import sys
+from html.parser import HTMLParser
+from xml.etree import ElementTree
 
 import pytest
 
+from indexer.store import IndexDir
+from indexer.writing import update_index
 from web import create_app
 
 
@@ -104,3 +112,144 @@ def test_opensearch_description(client):
     response = client.get("/opensearch.xml")
     assert "opensearchdescription" in response.mimetype
     assert "/search?q={searchTerms}" in response.get_data(as_text=True)
+
+
+# -- hostile input: 4xx with a message, never a 500 ----------------------------------------
+
+@pytest.mark.parametrize("url", [
+    "/search?q=drone&until=9999-12-31", "/search?q=drone&since=0001-01-01&until=9999-12-31",
+    "/api/search?q=drone+date:9999-12-31", "/api/search?q=drone+date:[0001-01-01+TO+9999-12-31]",
+    "/search.atom?q=drone+date:[0001-01-01+TO+9999-12-31]", "/api/search?q=drone+date:9999",
+])
+def test_far_dates_are_searched_not_overflowed(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    if url.startswith("/api/"):
+        wanted = 0 if "date:9999" in url else client.get("/api/search?q=drone").get_json()["total"]
+        assert response.get_json()["total"] == wanted
+
+
+@pytest.mark.parametrize("url", ["/search?q=drone&endpoint=x", "/search?q=drone&_method=POST",
+                                 "/search?q=drone&_external=1", "/search.atom?q=drone&_external=1",
+                                 "/search.atom?q=drone&endpoint=x&_method=POST"])
+def test_parameters_named_like_url_for_arguments_are_just_parameters(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "drone" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("q,message", [("*a*", "letters before"), (" ".join(["oil"] * 101), "too many words"),
+                                       ("body:[a TO z]", "ranges work only on dates")])
+def test_refused_queries_are_400_on_every_face(client, q, message):
+    for path in ("/search", "/search.atom", "/api/search"):
+        response = client.get(path, query_string={"q": q})
+        assert response.status_code == 400, path
+        assert message in response.get_data(as_text=True), path
+
+
+@pytest.mark.parametrize("url,message", [
+    ("/search?q=drone" + "&entity=x" * 2000, "too many parameters"),
+    ("/api/suggest?q=dr" + "&x=1" * 60, "too many parameters"),
+    ("/api/search?q=drone" + "".join(f"&entity=n{i}" for i in range(11)), "too many entity filters"),
+    ("/api/search?q=drone&entity=" + "x" * 300, "too long"),
+])
+def test_repeated_parameters_are_capped(client, url, message):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+def test_vary_origin_whenever_cors_is_configured(client, examples_index):
+    for headers in ({}, {"Origin": "https://evil.example"}, {"Origin": "https://londondaily.example"}):
+        assert "Origin" in client.get("/api/search?q=drone", headers=headers).headers.get("Vary", "")
+    plain = create_app({"INDEX": str(examples_index)}).test_client()
+    assert "Origin" not in plain.get("/api/search?q=drone").headers.get("Vary", "")
+
+
+def test_absolute_urls_come_from_base_url_not_the_host_header(examples_index):
+    configured = create_app({"INDEX": str(examples_index), "BASE_URL": "https://news.example"}).test_client()
+    unset = create_app({"INDEX": str(examples_index)}).test_client()
+    for path in ("/opensearch.xml", "/search.atom?q=drone"):
+        body = configured.get(path, headers={"Host": "evil.example"}).get_data(as_text=True)
+        assert "evil.example" not in body and "https://news.example/search" in body
+        assert "http://fallback.example/search" in unset.get(path, headers={"Host": "fallback.example"}).get_data(as_text=True)
+
+
+# -- links and the feed, on articles whose fields are hostile -------------------------------
+
+UNSAFE_URLS = ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>",
+               "//evil.example/x", "java\tscript:alert(1)", "vbscript:msgbox", "/relative/path"]
+
+
+@pytest.fixture(scope="module")
+def hostile_client(tmp_path_factory):
+    """Articles from an export whose urls are scripts and whose text holds characters XML
+    cannot carry."""
+    src = tmp_path_factory.mktemp("hostile-src")
+    lines = [{"id": f"bad-{i}", "url": url, "headline": f"Zebra crossing {i}", "date": "2026-01-05T14:30:00",
+              "body": "Zebra crossings are painted.", "entities": {"people": [], "organisations": [], "places": []}}
+             for i, url in enumerate(UNSAFE_URLS)]
+    lines.append({"id": "good", "url": "https://news.example/zebra", "headline": "Zebra \x01 herd\x0b counted",
+                  "date": "2026-01-06T09:15:00", "body": "A zebra\x0c herd was counted \x1b today.",
+                  "entities": {"people": [], "organisations": [], "places": []}})
+    (src / "export.jsonl").write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    root = tmp_path_factory.mktemp("hostile-index") / "ix"
+    update_index([src], IndexDir(root), with_entities=False, workers=1)
+    return create_app({"INDEX": str(root), "BASE_URL": "https://news.example"}).test_client()
+
+
+class _Hrefs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.hrefs += [value for name, value in attrs if name in ("href", "src", "action")]
+
+
+def test_only_http_urls_become_links_on_the_page(hostile_client):
+    page = hostile_client.get("/search?q=zebra&per_page=20").get_data(as_text=True)
+    assert "crossing 0</h2>" in page and "crossing 6</h2>" in page  # shown, without a link
+    parser = _Hrefs()
+    parser.feed(page)
+    outside = [h for h in parser.hrefs if not (h.startswith("/") and not h.startswith("//")) and not h.startswith("#")]
+    assert outside == ["https://news.example/zebra"]
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+def test_the_feed_is_valid_atom_with_control_characters_in_the_text(hostile_client):
+    response = hostile_client.get("/search.atom?q=zebra")
+    assert response.status_code == 200
+    feed = ElementTree.fromstring(response.get_data())  # expat: fails on any XML-illegal character
+    assert feed.tag == f"{ATOM}feed"
+    for element in (feed, *feed.iter(f"{ATOM}entry")):  # RFC 4287 4.1.1, 4.1.2
+        assert len(element.findall(f"{ATOM}id")) == 1 and len(element.findall(f"{ATOM}title")) == 1
+        assert len(element.findall(f"{ATOM}updated")) == 1
+        assert RFC3339.match(element.find(f"{ATOM}updated").text)
+        assert re.match(r"(https?://|urn:)", element.find(f"{ATOM}id").text)
+    assert feed.find(f"{ATOM}author/{ATOM}name").text  # entries without an author take the feed's
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == len(UNSAFE_URLS) + 1
+    links = [link.get("href") for link in feed.iter(f"{ATOM}link")]
+    assert all(href.startswith("https://news.example/") for href in links)
+    newest = entries[0]
+    assert newest.find(f"{ATOM}title").text == "Zebra  herd counted"
+    assert newest.find(f"{ATOM}updated").text == "2026-01-06T09:15:00Z"
+    assert newest.find(f"{ATOM}id").text == "https://news.example/zebra"
+    assert feed.find(f"{ATOM}updated").text == "2026-01-06T09:15:00Z"
+    assert {e.find(f"{ATOM}id").text for e in entries[1:]} == {f"urn:newsdesk:bad-{i}" for i in range(len(UNSAFE_URLS))}
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line(examples_index):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        run = subprocess.run([sys.executable, "-m", "web.cli", "serve", "--index", str(examples_index),
+                              "--port", str(port)], capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0
+    assert "Traceback" not in run.stderr + run.stdout and "Serving" not in run.stdout
+    assert run.stderr.strip().count("\n") == 0 and f"cannot listen on 127.0.0.1:{port}" in run.stderr

@@ -10,23 +10,28 @@ from indexer.store import default_index_dir
 from searcher import Archive
 
 from . import api, ingest, pages, security
+from .params import refuse_many_parameters
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. Config keys: INDEX (index directory), CORS_ORIGINS (origins allowed to
-    call /api/*; none by default), SEARCH_TIME_LIMIT (seconds), SITE_NAME."""
+    call /api/*; none by default), SEARCH_TIME_LIMIT (seconds), SITE_NAME, BASE_URL (the
+    public address absolute urls in the feed and OpenSearch description start with; the
+    request's own address when unset)."""
     app = Flask(__name__)
     app.config.update(
         INDEX=str(default_index_dir()),
         CORS_ORIGINS=[],
         SEARCH_TIME_LIMIT=3.0,
         SITE_NAME="London Daily",
+        BASE_URL=None,
     )
     app.json.sort_keys = False  # the API's objects keep the CLI's --json key order
     if config:
         app.config.update(config)
     app.extensions["newsdesk.archive"] = Archive(Path(app.config["INDEX"]),
                                                  time_limit=float(app.config["SEARCH_TIME_LIMIT"]))
+    app.before_request(refuse_many_parameters)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     api.init_app(app)

@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -328,6 +329,16 @@ def stats(index_path: Path | None, as_json: bool) -> None:
         click.echo(f"Top {kind + ':':14}{names}")
 
 
+def _base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--base-url: an absolute http(s) address, without a trailing slash."""
+    if value is None:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise click.BadParameter("give the public address as http(s)://host[:port][/path]")
+    return value.strip().rstrip("/")
+
+
 @main.command()
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -338,8 +349,12 @@ def stats(index_path: Path | None, as_json: bool) -> None:
               help="An origin allowed to call /api/* from a browser (repeatable; none by default).")
 @click.option("--ingest-token-file", type=click.File("r"), default=None,
               help="Turn on POST/DELETE /api/articles for a CMS; the file holds the bearer token.")
+@click.option("--base-url", callback=_base_url,
+              help="The site's public address (https://news.example): absolute urls in the Atom "
+                   "feed and the OpenSearch description start with it [default: the address each "
+                   "request was sent to, from its Host header].")
 def serve(index_path: Path | None, host: str, port: int, threads: int, cors_origins: tuple[str, ...],
-          ingest_token_file) -> None:
+          ingest_token_file, base_url: str | None) -> None:
     """Serve the search page and JSON API with waitress (a production WSGI server).
 
     New commits to the index become visible between requests, without a restart.
@@ -359,9 +374,14 @@ def serve(index_path: Path | None, host: str, port: int, threads: int, cors_orig
         _error(f"{ingest_token_file.name}: the ingest token must be at least 16 characters")
         sys.exit(2)
     app = create_app({"INDEX": str(ix_dir.root), "CORS_ORIGINS": list(cors_origins),
-                      "INGEST_TOKEN": token})
+                      "INGEST_TOKEN": token, "BASE_URL": base_url})
+    try:
+        server = waitress.create_server(app, host=host, port=port, threads=threads, ident="newsdesk")
+    except OSError as exc:
+        _error(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+        sys.exit(1)
     click.echo(f"Serving {ix_dir.root} on http://{host}:{port}/ (Ctrl-C to stop)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="newsdesk")
+    server.run()
 
 
 if __name__ == "__main__":

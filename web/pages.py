@@ -3,41 +3,29 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
-from werkzeug.datastructures import MultiDict
 
 from indexer.store import IndexProblem
 from searcher import Archive, QueryError
 from searcher.results import FacetValue
 
 from .params import PRESETS, request_from_args
+from .urls import article_link, link, public_url, with_query
 
 bp = Blueprint("pages", __name__)
 FACET_TITLES = {"people": "People", "organisations": "Organisations", "places": "Places", "section": "Section"}
 FEED_SIZE = 20
+# Characters XML 1.0 cannot hold even escaped: one U+0001 in a headline makes the whole feed
+# unreadable to every feed reader.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def archive() -> Archive:
     return current_app.extensions["newsdesk.archive"]
-
-
-def link(**changes) -> str:
-    """This page's URL with some parameters changed (None removes one); a new search starts
-    again at page 1."""
-    args = MultiDict(request.args)
-    if "page" not in changes:
-        args.pop("page", None)
-    for key, value in changes.items():
-        args.pop(key, None)
-        if value is None:
-            continue
-        for item in value if isinstance(value, list) else [value]:
-            args.add(key, item)
-    query = urlencode(list(args.items(multi=True)))
-    return url_for("pages.search") + (f"?{query}" if query else "")
 
 
 @dataclass
@@ -69,7 +57,8 @@ def month_bars(months: list[FacetValue], width: float = 300.0, height: float = 6
 
 @bp.app_context_processor
 def helpers():
-    return {"link": link, "site_name": current_app.config["SITE_NAME"]}
+    return {"link": link, "article_link": article_link, "site_name": current_app.config["SITE_NAME"],
+            "feed_link": lambda: with_query(url_for("pages.feed"), request.args)}
 
 
 @bp.get("/")
@@ -103,18 +92,47 @@ def search():
 def feed():
     try:
         search_request = request_from_args(request.args)
+        search_request.sort, search_request.page, search_request.per_page = "newest", 1, FEED_SIZE
+        result = archive().search(search_request)
     except QueryError as exc:
         return Response(str(exc), status=400, mimetype="text/plain")
-    search_request.sort, search_request.page, search_request.per_page = "newest", 1, FEED_SIZE
-    result = archive().search(search_request)
-    body = render_template("feed.xml", result=result, req=search_request,
-                           updated=max((h.date for h in result.hits if h.date), default=None))
-    return Response(body, mimetype="application/atom+xml")
+    except IndexProblem as exc:
+        return Response(str(exc), status=503, mimetype="text/plain")
+    entries = [FeedEntry(hit.headline or "(no headline)", article_link(hit.url), _entry_id(hit.id, hit.url),
+                         atom_time(hit.date), hit.byline, hit.snippet) for hit in result.hits]
+    body = render_template(
+        "feed.xml", req=search_request, entries=entries,
+        self_url=public_url("pages.feed", request.args), page_url=public_url("pages.search", request.args),
+        updated=max((e.updated for e in entries), default=atom_time(None)))
+    return Response(_NOT_XML.sub("", body), mimetype="application/atom+xml")
+
+
+@dataclass
+class FeedEntry:
+    title: str
+    link: str | None
+    id: str
+    updated: str
+    author: str | None
+    summary: str
+
+
+def atom_time(iso: str | None) -> str:
+    """An article's date as Atom's RFC 3339 time, UTC, to the second (undated: 1970)."""
+    when = dt.datetime.fromisoformat(iso) if iso else dt.datetime(1970, 1, 1)
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.timezone.utc)
+    return when.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+
+
+def _entry_id(article_id: str, url: str | None) -> str:
+    """The article's url when it is a safe link, else a urn from its id: an Atom id must be
+    an IRI and stay the same for the article."""
+    return article_link(url) or "urn:newsdesk:" + quote(article_id, safe="")
 
 
 @bp.get("/opensearch.xml")
 def opensearch():
-    body = render_template("opensearch.xml")
-    return Response(body, mimetype="application/opensearchdescription+xml")
-
-
+    body = render_template("opensearch.xml", search_url=public_url("pages.search"),
+                           feed_url=public_url("pages.feed"))
+    return Response(_NOT_XML.sub("", body), mimetype="application/opensearchdescription+xml")

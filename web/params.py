@@ -4,10 +4,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Mapping
 
+from flask import request
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
+
 from searcher import QueryError, SearchRequest
 from searcher.request import parse_date
 
 PRESETS = {"week": 7, "month": 30, "year": 365}
+# A url carries a few parameters; thousands (2,000 entity= made one page take 21 s) are refused
+# before any work.
+MAX_PARAMS = 50
+MAX_ENTITY_FILTERS = 10
+MAX_FILTER_CHARS = 200
 
 
 def _int(args: Mapping[str, str], name: str, default: int) -> int:
@@ -20,7 +29,25 @@ def _int(args: Mapping[str, str], name: str, default: int) -> int:
         raise QueryError(f"{name} must be a whole number") from None
 
 
-def request_from_args(args, today: dt.date | None = None) -> SearchRequest:
+def refuse_many_parameters() -> None:
+    """Before every request: refuse a url with more parameters than any page of the site
+    writes."""
+    count = len(list(request.args.items(multi=True)))
+    if count > MAX_PARAMS:
+        raise BadRequest(f"too many parameters ({count}; the limit is {MAX_PARAMS})")
+
+
+def _filters(args: MultiDict) -> list[str]:
+    names = list(dict.fromkeys(e.strip() for e in args.getlist("entity") if e.strip()))
+    if len(names) > MAX_ENTITY_FILTERS:
+        raise QueryError(f"too many entity filters ({len(names)}; the limit is {MAX_ENTITY_FILTERS})")
+    for value in [*names, args.get("section") or ""]:
+        if len(value) > MAX_FILTER_CHARS:
+            raise QueryError(f"a filter is too long ({len(value)} characters; the limit is {MAX_FILTER_CHARS})")
+    return names
+
+
+def request_from_args(args: MultiDict, today: dt.date | None = None) -> SearchRequest:
     """Read q, page, per_page, match, sort, since, until, range, entity (repeatable), section."""
     today = today or dt.date.today()
     since = parse_date(args["since"]) if args.get("since") else None
@@ -38,6 +65,6 @@ def request_from_args(args, today: dt.date | None = None) -> SearchRequest:
         sort=args.get("sort") or "relevance",
         since=since,
         until=until,
-        entities=[e for e in args.getlist("entity") if e.strip()] if hasattr(args, "getlist") else [],
+        entities=_filters(args),
         section=args.get("section") or None,
     ).validate()

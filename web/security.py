@@ -14,8 +14,11 @@ def init_app(app: Flask) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         response.headers.setdefault("X-Frame-Options", "DENY")
-        origin = request.headers.get("Origin")
-        if origin and request.path.startswith("/api/") and origin in app.config["CORS_ORIGINS"]:
-            response.headers["Access-Control-Allow-Origin"] = origin
-            response.headers["Vary"] = "Origin"
+        if app.config["CORS_ORIGINS"] and request.path.startswith("/api/"):
+            # The answer depends on Origin whether or not this one is allowed: a cache
+            # must not hand one origin's answer to another.
+            response.vary.add("Origin")
+            origin = request.headers.get("Origin")
+            if origin in app.config["CORS_ORIGINS"]:
+                response.headers["Access-Control-Allow-Origin"] = origin
         return response
