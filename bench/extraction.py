@@ -50,6 +50,12 @@ def _norm(s: str | None) -> str:
     return re.sub(r"\s+", " ", s or "").strip().casefold()
 
 
+def _byline(value: str | None) -> str:
+    """A byline as compared: "By Ana Sandoiu" and "Ana Sandoiu" name the same writer (the
+    prefix is how a page prints a byline, which Readability's gold keeps and others drop)."""
+    return _norm(re.sub(r"^\s*(?:written\s+)?(?:by|par)\b:?\s*", "", value or "", flags=re.I))
+
+
 def _names(value: str | None) -> list[str]:
     """A byline as a sorted list of names ("A, B and C", "A; B")."""
     parts = re.split(r"\s*(?:[,;&]|\band\b)\s*", value or "")
@@ -179,7 +185,7 @@ def score(pages: list[Page], run: Callable[[Page], Extracted | None]) -> tuple[d
         if page.day:
             scores["date"].add(page.name, float(got.day == page.day), page.day, got.day)
         if page.byline:
-            scores["byline"].add(page.name, float(_norm(got.byline) == _norm(page.byline)), page.byline, got.byline)
+            scores["byline"].add(page.name, float(_byline(got.byline) == _byline(page.byline)), page.byline, got.byline)
         elif page.authors is not None:
             scores["byline"].add(page.name, float(_names(got.byline) == _names(", ".join(page.authors))),
                                  page.authors, got.byline)
@@ -244,7 +250,7 @@ def main() -> int:
         f"{s} {sum(t) / len(t):.3f}" for s, t in timings.items()))
     if args.show_misses:
         for m in misses:
-            print("MISS", *m, sep=" | ")
+            print("MISS", *map(repr, m))
     return 0 if ok else 1
 
 

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 import trafilatura
 from bs4 import BeautifulSoup
 
+from .byline import choose_byline
 from .dates import page_date
 from .errors import ParseError
+from .headline import choose_headline
 
 _SPACE = re.compile(r"\s+")
-# "Headline - Site", "Site: Headline", "Headline | Section | Site" …
 _ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "blogposting",
                   "analysisnewsarticle", "opinionnewsarticle", "webpage", "report", "scholarlyarticle"}
 
@@ -87,81 +88,15 @@ def _first(meta: dict[str, str], *names: str) -> str | None:
     return None
 
 
-def _person_names(value: object) -> str | None:
-    if isinstance(value, str):
-        return _clean(value) or None
-    if isinstance(value, dict):
-        return _person_names(value.get("name"))
-    if isinstance(value, list):
-        names = [n for n in (_person_names(v) for v in value) if n]
-        return ", ".join(dict.fromkeys(names)) or None
-    return None
-
-
-_HIERARCHY = re.compile(r" [|\-\\/>»] ")
-
-
-def _words(text: str) -> int:
-    return len(text.split())
-
-
-def title_from_title_tag(title: str, headings: list[str], h1s: list[str]) -> str:
-    """Strip the site name from a <title> the way readers expect ("X | Site" → "X").
-
-    Follows the rules Mozilla Readability uses: cut at the last hierarchical separator unless
-    that leaves too little, treat "Site: X" by looking for a heading equal to the whole title,
-    and fall back to the only <h1> when the title is implausibly short or long."""
-    original = _clean(title)
-    current = original
-    hierarchical = False
-    separators = list(_HIERARCHY.finditer(original))
-    if separators:
-        hierarchical = bool(re.search(r" [\\/>»] ", original))
-        current = original[:separators[-1].start()]
-        if _words(current) < 3:
-            current = re.sub(r"^[^|\-\\/>»]*[|\-\\/>»]", "", original)
-    elif ": " in current:
-        if not any(_clean(h) == original for h in headings):
-            current = original[original.rindex(":") + 1:]
-            if _words(current) < 3:
-                current = original[original.index(":") + 1:]
-            elif _words(original[:original.index(":")]) > 5:
-                current = original
-    elif len(current) > 150 or len(current) < 15:
-        if len(h1s) == 1:
-            current = h1s[0]
-    current = _clean(current)
-    count = _words(current)
-    if count <= 4 and (not hierarchical or count != _words(re.sub(r"[|\-\\/>»]+", "", original)) - 1):
-        current = original
-    return current
-
-
-def _json_ld_title(obj: dict, fallback_title: str) -> str | None:
-    name, headline = obj.get("name"), obj.get("headline")
-    name = _clean(name) if isinstance(name, str) else None
-    headline = _clean(headline) if isinstance(headline, str) else None
-    if name and headline and name != headline:
-        # Some sites put the site or section name in "name"; keep the one that looks like the page.
-        return name if _norm(name) in _norm(fallback_title) and _norm(headline) not in _norm(fallback_title) else headline
-    return headline or name
-
-
-def choose_headline(soup: BeautifulSoup, meta: dict[str, str], ld: dict) -> str:
-    """The headline the page states about itself first (JSON-LD, Dublin Core, Open Graph,
-    Twitter, Parse.ly meta), then the <title> with the site name stripped."""
-    title_tag = soup.find("title")
-    h1s = [t for t in (_clean(h.get_text(" ")) for h in soup.find_all("h1")) if t]
-    h2s = [t for t in (_clean(h.get_text(" ")) for h in soup.find_all("h2")) if t]
-    from_title = title_from_title_tag(title_tag.get_text(" "), h1s + h2s, h1s) if title_tag else ""
-    for candidate in [
-        _json_ld_title(ld, from_title) if ld else None,
-        _first(meta, "dc:title", "dcterm:title", "og:title", "weibo:article:title",
-               "weibo:webpage:title", "title", "twitter:title", "parsely-title"),
-    ]:
-        if candidate:
-            return candidate
-    return from_title or (h1s[0] if h1s else "")
+def site_names(meta: dict[str, str], ld: dict, url: str | None) -> list[str]:
+    """What the site calls itself: og:site_name, application-name, the JSON-LD publisher, its host."""
+    publisher = ld.get("publisher")
+    names = [meta.get("og:site_name"), meta.get("application-name"),
+             publisher.get("name") if isinstance(publisher, dict) else publisher]
+    host = re.match(r"\w+://(?:www\.)?([^/:]+)", url or "")
+    if host:
+        names.append(host.group(1))
+    return [_clean(n) for n in names if isinstance(n, str) and _clean(n)]
 
 
 def _drop_repeated_heading(body: str, headline: str) -> str:
@@ -193,20 +128,18 @@ def parse_html(data: bytes, url: str | None = None) -> HtmlArticle:
     ld = _json_ld_objects(soup)
     ld_first = ld[0] if ld else {}
     meta = page_meta(soup)
-    headline = choose_headline(soup, meta, ld_first) or _clean(doc.title if doc else "")
+    page_url = url or _page_url(soup, meta)
+    sites = site_names(meta, ld_first, page_url)
+    headline = choose_headline(soup, meta, ld_first, sites) \
+        or _clean(doc.title if doc else "")
     body = _drop_repeated_heading(body, headline)
 
     times = [t["datetime"] for t in soup.find_all("time", datetime=True)
              if t.get("itemprop") == "datePublished" or t.has_attr("pubdate")]
     first_time = soup.find("time", datetime=True)
-    date_info = page_date(meta, ld, times + ([first_time["datetime"]] if first_time else []), data,
-                          url or _page_url(soup, meta))
+    date_info = page_date(meta, ld, times + ([first_time["datetime"]] if first_time else []), data, page_url)
 
-    byline = (_person_names(ld_first.get("author")) or _first(meta, "author", "dc:creator", "byl", "parsely-author")
-              or (doc.author if doc else None))
-    if byline and byline.startswith("http"):
-        byline = doc.author if doc else None
-    byline = re.sub(r"^By\s+", "", _clean(byline), flags=re.I) or None
+    byline = choose_byline(soup, meta, ld_first, sites, doc.author if doc else None)
     section = (_clean(ld_first.get("articleSection")) if isinstance(ld_first.get("articleSection"), str) else None) \
         or _first(meta, "article:section") or None
     page_url = url or _page_url(soup, meta)

@@ -2,7 +2,8 @@ import datetime as dt
 import gzip
 import json
 
-from indexer.htmlpage import parse_html, title_from_title_tag
+from indexer.headline import title_from_title_tag
+from indexer.htmlpage import parse_html
 from indexer.parse import parse_file
 from indexer.store import IndexDir
 from indexer.writing import update_index
@@ -110,3 +111,42 @@ def test_page_without_stated_date_gets_htmldates_reading():
     html = (b"<html><head><title>A title long enough to keep</title></head><body><article>"
             b"<p class='date'>Published on 3 March 2019</p>" + body + b"</article></body></html>")
     assert parse_html(html).date == dt.datetime(2019, 3, 3)
+
+
+def _headline(head: str, body: str = "", url: str | None = None) -> str:
+    text = "<p>Some body text that goes on for a while about nothing much.</p>" * 5
+    html = f"<html><head>{head}</head><body>{body}<article>{text}</article></body></html>"
+    return parse_html(html.encode(), url=url).headline
+
+
+def test_site_names_and_sections_are_cut_at_every_separator():
+    assert _headline("<title>BBC NEWS | Technology | Apple iPod sets sights on video</title>"
+                     '<meta property="og:site_name" content="BBC News">') == "Apple iPod sets sights on video"
+    assert _headline("<title>Who Will Run in 2012? -- Daily Intel -- New York Magazine</title>"
+                     '<meta property="og:site_name" content="New York Magazine">') == "Who Will Run in 2012?"
+    assert _headline("<title>Bernie Behind Bars - Forbes.com</title>") == "Bernie Behind Bars"
+    assert _headline("<title>CNN.com - Expert: Quake was a big one</title>") == "Expert: Quake was a big one"
+
+
+def test_meta_values_escaped_twice_are_unescaped():
+    head = '<meta property="og:title" content="Pence&amp;#x3a; the vote&amp;#x27;s over">'
+    assert _headline(head) == "Pence: the vote's over"
+
+
+def test_headline_the_page_states_twice_beats_a_shorter_social_og_title():
+    head = ('<title>Storm floods the Thames Barrier for a second night | London Daily</title>'
+            '<meta property="og:title" content="Thames Barrier floods again">')
+    body = "<h1>Storm floods the Thames Barrier for a second night</h1>"
+    assert _headline(head, body) == "Storm floods the Thames Barrier for a second night"
+    # With nothing agreeing, the page's own og:title still wins over the <title>.
+    assert _headline(head.replace("Storm floods", "Storm swamps"), body.replace("<h1>", "<h2>")) == \
+        "Thames Barrier floods again"
+
+
+def test_byline_is_names_not_form_labels_or_dates():
+    text = "<p>Some body text that goes on for a while about nothing much.</p>" * 5
+    page = (f"<html><head><title>A title long enough to keep</title></head><body><article>"
+            f"<div class='post-author-date'>By Joshua Sokol May 20, 2019</div>{text}"
+            f"<form><label>Username</label><input name=u></form></article></body></html>")
+    assert parse_html(page.encode()).byline == "Joshua Sokol"
+    assert "Username" not in (parse_html(page.replace("post-author-date", "x").encode()).byline or "")

@@ -1,0 +1,82 @@
+"""Who wrote an HTML article: the page's JSON-LD and meta tags, then its byline element, and
+only last trafilatura's guess, which on some pages is a form label ("Username") or a
+navigation box ("Authority control")."""
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup
+
+from .headline import clean, is_site
+
+# Readability's order of precedence for the meta tags that name an author.
+_META_AUTHORS = ("dc:creator", "dcterm:creator", "author", "parsely-author", "byl", "article:author",
+                 "sailthru:author")
+_BYLINE_CLASS = re.compile(r"byline|writtenby|p-author|author(?!ity)", re.I)
+_BY = re.compile(r"^(?:written\s+by|posted\s+by|by|par|por|von|di|door|af)\b[\s:]*", re.I)
+# Names hold no digits: what follows the first one is a date or a time ("Joshua Sokol May 20,
+# 2019", "César Salza 1 de diciembre de 2017", "James Akinaka • 8h").
+_FROM_DIGIT = re.compile(r"[\s|,·•–—-]*(?:(?:updated|published|on)\s+)?(?:(?:jan|feb|mar|apr|may|jun|jul|aug"
+                         r"|sep|oct|nov|dec)[a-z]*\.?\s+)?\d.*$", re.I | re.S)
+_NOT_A_BYLINE = re.compile(r"^(?:last\s+)?(?:updated|published|posted\s+on)\b", re.I)
+_NAME = re.compile(r"^[A-ZÀ-ÖØ-Þ\u0100-\u024f][\w'’.-]*(?:\s+(?:[A-ZÀ-ÖØ-Þ\u0100-\u024f][\w'’.-]*|de|da|del|van|von|der|la|le|bin|al|y)){1,4}$")
+
+
+def person_names(value: object) -> str | None:
+    """A JSON-LD author (a name, a Person or Organization, or a list of them) as "A, B"."""
+    if isinstance(value, str):
+        value = clean(value)
+        return value if value and not value.startswith("http") else None
+    if isinstance(value, dict):
+        return person_names(value.get("name"))
+    if isinstance(value, list):
+        names = [n for n in (person_names(v) for v in value) if n]
+        return ", ".join(dict.fromkeys(names)) or None
+    return None
+
+
+def tidy_byline(text: str | None, site_names: list[str]) -> str | None:
+    """Only the names: "By Joshua Sokol May 20, 2019" → "Joshua Sokol"; "A, B and C, CNN" → "A, B and C"."""
+    text = clean(text)
+    if _NOT_A_BYLINE.match(text):
+        return None
+    text = re.sub(r"^.*?\s+by\s+(?=[A-ZÀ-Ö])", "", text)  # "Tech Industry by Steven Musil"
+    text = _BY.sub("", text)
+    text = _FROM_DIGIT.sub("", text).strip(" ,|·•–—-")
+    parts = [p for p in re.split(r"\s*,\s*", text)]
+    while len(parts) > 1 and is_site(parts[-1], site_names):
+        parts.pop()
+    text = ", ".join(parts).strip(" ,")
+    return text if text and not text.startswith("http") and len(text) <= 100 else None
+
+
+def _looks_like_names(text: str) -> bool:
+    return all(_NAME.match(p) for p in re.split(r"\s*(?:,|\band\b|&)\s*", text) if p)
+
+
+def _byline_element(soup: BeautifulSoup) -> str | None:
+    """The first element marked as the byline (rel=author, itemprop=author, a byline class)."""
+    def marked(tag) -> bool:
+        if tag.name in ("meta", "link", "script", "style", "img"):
+            return False
+        names = " ".join(tag.get("class") or []) + " " + (tag.get("id") or "")
+        return tag.get("rel") == ["author"] or "author" in (tag.get("itemprop") or "") \
+            or bool(_BYLINE_CLASS.search(names))
+    for tag in soup.find_all(marked, limit=40):
+        text = clean(tag.get_text(" "))
+        if 0 < len(text) < 100 and re.search(r"[^\W\d_]", _BY.sub("", text)):
+            return text
+    return None
+
+
+def choose_byline(soup: BeautifulSoup, meta: dict[str, str], ld: dict, site_names: list[str],
+                  extractor_guess: str | None) -> str | None:
+    for stated in [person_names(ld.get("author"))] + [meta.get(n) for n in _META_AUTHORS]:
+        found = tidy_byline(stated, site_names)
+        if found:
+            return found
+    found = tidy_byline(_byline_element(soup), site_names)
+    if found and _looks_like_names(found):
+        return found
+    guess = tidy_byline((extractor_guess or "").replace(";", ","), site_names)
+    return guess if guess and _looks_like_names(guess) else None
