@@ -36,7 +36,8 @@ def parse_iso_datetime(value: str | None) -> tuple[dt.datetime, bool] | None:
                            int(second or 0))
         if tz:
             when = when.replace(tzinfo=_offset(tz))
-    except ValueError:
+            when.astimezone(dt.timezone.utc)  # 0001-01-01T00:00+01:00 is no instant at all
+    except (ValueError, OverflowError):
         return None
     return when, hour is not None
 

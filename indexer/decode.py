@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import gzip
+import os
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import ParseError
 
@@ -12,23 +14,34 @@ MAX_PAGE_BYTES = 10 * 1024 * 1024
 
 
 def read_bytes(path: Path, limit: int = MAX_PAGE_BYTES) -> bytes:
-    """Read a page, un-gzipping `.gz`, refusing anything over `limit` bytes."""
-    size = path.stat().st_size
-    if path.suffix == ".gz":
-        try:
-            with gzip.open(path, "rb") as fh:
-                data = fh.read(limit + 1)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise ParseError(f"not a readable gzip file ({exc})") from exc
-    else:
-        if size > limit:
-            raise ParseError(f"file too large ({size / 1e6:.1f} MB; limit {limit / 1e6:.0f} MB)")
-        data = path.read_bytes()
+    """Read a page, un-gzipping `.gz`, refusing anything over `limit` bytes. A file that
+    cannot be read (gone since it was listed, no permission) is a ParseError like junk."""
+    try:
+        with open(path, "rb") as fh:
+            if path.suffix == ".gz":
+                data = _gunzip(fh, limit)
+            else:
+                size = os.fstat(fh.fileno()).st_size
+                if size > limit:
+                    raise ParseError(f"file too large ({size / 1e6:.1f} MB; limit {limit / 1e6:.0f} MB)")
+                data = fh.read()
+    except FileNotFoundError:
+        raise ParseError("vanished before it could be read") from None
+    except OSError as exc:
+        raise ParseError(f"cannot be read ({exc.strerror or exc})") from None
     if len(data) > limit:
         raise ParseError(f"file too large once decompressed (over {limit / 1e6:.0f} MB)")
     if not data.strip():
         raise ParseError("empty file")
     return data
+
+
+def _gunzip(fh: BinaryIO, limit: int) -> bytes:
+    try:
+        with gzip.GzipFile(fileobj=fh, mode="rb") as gz:
+            return gz.read(limit + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ParseError(f"not a readable gzip file ({exc})") from exc
 
 
 def looks_binary(data: bytes) -> bool:

@@ -29,6 +29,9 @@ class HtmlArticle:
     byline: str | None = None
     section: str | None = None
     url: str | None = None
+    # A publication date the page states in ISO form that no datetime can hold (year 0 or
+    # 10000 once in UTC, month 13): dropped, and worth a warning.
+    unusable_date: str | None = None
 
 
 def _clean(text: str | None) -> str:
@@ -152,4 +155,12 @@ def parse_html(data: bytes, url: str | None = None) -> HtmlArticle:
         byline=byline,
         section=section,
         url=page_url if page_url and page_url.startswith("http") else None,
+        unusable_date=None if date_info else _unusable_date(meta, ld),
     )
+
+
+def _unusable_date(meta: dict[str, str], ld: list[dict]) -> str | None:
+    """The first ISO-shaped publication date the page states, asked for when none was usable."""
+    stated = [meta.get("article:published_time"), meta.get("og:article:published_time"),
+              *(obj.get("datePublished") for obj in ld)]
+    return next((_clean(v) for v in stated if isinstance(v, str) and re.match(r"\s*\d{4}-\d{2}-\d{2}", v)), None)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from .article import Article, Entities
-from .errors import ParseError
+from .errors import ParseError, dropped_date
 from .dates import parse_iso_datetime
 
 MAX_LINE_CHARS = 10 * 1024 * 1024
@@ -27,6 +27,8 @@ def _names(value: object) -> list[str]:
 
 
 def article_from_object(obj: object, fallback_id: str, path: str) -> Article:
+    """The article an export object gives; a date it cannot read is dropped (an article is
+    never lost for want of a date)."""
     if not isinstance(obj, dict):
         raise ParseError("not a JSON object")
     body = obj.get("body")
@@ -34,8 +36,6 @@ def article_from_object(obj: object, fallback_id: str, path: str) -> Article:
         raise ParseError('missing "body"')
     date = obj.get("date")
     parsed = parse_iso_datetime(date) if isinstance(date, str) else None
-    if date and parsed is None:
-        raise ParseError(f"unreadable date {str(date)[:40]!r}")
     url = obj.get("url") if isinstance(obj.get("url"), str) and obj.get("url") else None
     ents = obj.get("entities")
     entities = Entities(
@@ -57,8 +57,23 @@ def article_from_object(obj: object, fallback_id: str, path: str) -> Article:
     )
 
 
+def _items(number: int, obj: object, fallback_id: str, path: str,
+           seen: dict[str, int]) -> Iterator[Article | LineError]:
+    """One object's article, unless an earlier line of the export gave its id (the first keeps
+    it: an id names one article)."""
+    article = article_from_object(obj, fallback_id, path)
+    if article.id in seen:
+        yield LineError(number, f"duplicate id {article.id!r} (line {seen[article.id]} has it); not indexed")
+        return
+    seen[article.id] = number
+    if article.date is None and obj.get("date"):  # obj is a dict once article_from_object passed
+        yield LineError(number, dropped_date(obj["date"]))
+    yield article
+
+
 def parse_jsonl(text: str, path: str) -> Iterator[Article | LineError]:
     """Articles line by line; a bad line is reported and the rest of the file still counts."""
+    seen: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -66,9 +81,11 @@ def parse_jsonl(text: str, path: str) -> Iterator[Article | LineError]:
             yield LineError(number, "line too long")
             continue
         try:
-            yield article_from_object(json.loads(line), f"{path}#{number}", path)
+            yield from _items(number, json.loads(line), f"{path}#{number}", path, seen)
         except json.JSONDecodeError as exc:
             yield LineError(number, f"invalid JSON ({exc.msg})")
+        except RecursionError:
+            yield LineError(number, "JSON nested too deeply")
         except ParseError as exc:
             yield LineError(number, str(exc))
 
@@ -79,9 +96,12 @@ def parse_json(text: str, path: str) -> Iterator[Article | LineError]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ParseError(f"invalid JSON ({exc.msg} at line {exc.lineno})") from exc
+    except RecursionError:
+        raise ParseError("JSON nested too deeply") from None
     items = data if isinstance(data, list) else [data]
+    seen: dict[str, int] = {}
     for number, obj in enumerate(items, 1):
         try:
-            yield article_from_object(obj, f"{path}#{number}" if len(items) > 1 else path, path)
+            yield from _items(number, obj, f"{path}#{number}" if len(items) > 1 else path, path, seen)
         except ParseError as exc:
             yield LineError(number, str(exc))

@@ -1,13 +1,14 @@
 """One file → its articles, whatever the format; the dispatcher every caller uses."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import entities as ner
 from .article import Article
 from .decode import decode_text, read_bytes
-from .errors import ParseError
+from .errors import ParseError, dropped_date
 from .htmlpage import parse_html
 from .jsonexport import LineError, parse_json, parse_jsonl
 from .textpage import parse_text
@@ -34,13 +35,20 @@ def is_article_file(path: Path) -> bool:
     return name.endswith(ARTICLE_SUFFIXES) and not name.startswith(".")
 
 
+def printable(path: Path | str) -> str:
+    """A path as text the index can hold: bytes of a file name that are not UTF-8 (Python
+    keeps them as lone surrogates, which no UTF-8 field accepts) are written as `\\xff`."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def relative_id(path: Path, root: Path | None) -> str:
     if root is not None:
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()
+        for inner, outer in ((path, root), (path.resolve(), root.resolve())):
+            try:
+                return printable(inner.relative_to(outer).as_posix())
+            except ValueError:
+                pass
+    return printable(path.as_posix())
 
 
 def _section_from_folder(rel: str) -> str | None:
@@ -53,8 +61,10 @@ def parse_file(path: Path, root: Path | None = None, with_entities: bool = True)
     """Parse one file; raises ParseError when nothing in it is usable."""
     name = path.name.lower()
     rel = relative_id(path, root)
-    shown = path.as_posix()
+    shown = printable(path.as_posix())
     result = ParsedFile()
+    if shown != path.as_posix():
+        result.errors.append("file name is not valid UTF-8; indexed with those bytes written as \\xNN")
     if name.endswith(JSONL_SUFFIXES + JSON_SUFFIXES):
         text = decode_text(read_bytes(path, limit=MAX_EXPORT_BYTES))
         items = parse_jsonl(text, shown) if name.endswith(JSONL_SUFFIXES) else parse_json(text, shown)
@@ -71,6 +81,8 @@ def parse_file(path: Path, root: Path | None = None, with_entities: bool = True)
     elif name.endswith(HTML_SUFFIXES):
         data = read_bytes(path)
         page = parse_html(data)
+        if page.unusable_date:
+            result.errors.append(dropped_date(page.unusable_date))
         result.articles.append(Article(
             id=page.url or rel, path=shown, url=page.url, headline=page.headline, body=page.body,
             date=page.date, has_time=page.has_time, byline=page.byline, section=page.section))
@@ -87,3 +99,4 @@ def parse_file(path: Path, root: Path | None = None, with_entities: bool = True)
         for article, found in zip(needs_ner, ner.extract_many([a.body for a in needs_ner])):
             article.entities = found
     return result
+

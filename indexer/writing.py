@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 from .article import Article
 from .errors import ParseError
 from .manifest import FileState, Manifest
-from .parse import ParsedFile, parse_file
+from .parse import ParsedFile, parse_file, printable
 from .schema import ENTITY_FIELDS, ENTITY_SEARCH_FIELDS, join_names
 from .durable import DurableWriter
 from .segments import keep_unmerged, merge_plan, split, write_segments
@@ -43,6 +43,7 @@ class Summary:
     seconds: float = 0.0
     dry_run: bool = False
     stopped: bool = False
+    # Every (file, problem) reported: files refused, bad lines, files that could not be read.
     failures: list[tuple[str, str]] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)
 
@@ -117,6 +118,7 @@ def update_index(
     on_error: Callable[[str, str], None] = lambda path, reason: None,
     on_progress: Callable[[int, int], None] = lambda done, total: None,
     should_stop: Callable[[], bool] = lambda: False,
+    follow_symlinks: bool = False,
 ) -> Summary:
     """Bring the index in line with the files under `paths`.
 
@@ -124,6 +126,10 @@ def update_index(
     files not yet committed are picked up by the next run."""
     started = time.monotonic()
     summary = Summary(dry_run=dry_run)
+
+    def report(path: str, reason: str) -> None:
+        summary.failures.append((path, reason))
+        on_error(path, reason)
     workers = workers or os.cpu_count() or 1
     with index_dir.writer_lock():
         live = index_dir.current()
@@ -157,7 +163,9 @@ def update_index(
                 unlisted = {key for key in s.reader().field_terms("source")
                             if key not in manifest.files and s.document_number(source=key) is not None}
 
-        changes = scan(paths, manifest, unlisted)
+        changes = scan(paths, manifest, unlisted, follow_symlinks)
+        for path, reason in changes.problems:
+            report(path, reason)
         todo, gone = changes.todo, changes.gone
         summary.unchanged = changes.unchanged
         summary.deleted = len(gone)
@@ -216,16 +224,15 @@ def update_index(
             manifest.save(gen)
 
         def parsed(src: Source, sha1: str, result: ParsedFile | str) -> None:
-            shown = src.path.as_posix()
+            shown = printable(src.path.as_posix())
             state = FileState(sha1, src.size, src.mtime_ns)
             if isinstance(result, str):
                 summary.failed += 1
-                summary.failures.append((shown, result))
-                on_error(shown, result)
+                report(shown, result)
                 state.error = result
             else:
                 for problem in result.errors:
-                    on_error(shown, problem)
+                    report(shown, problem)
                 for article in result.articles:
                     batch.articles[article.id] = (article, src.key)
                 state.articles = len(result.articles)

@@ -28,8 +28,9 @@ def test_only_body_is_required_and_bad_lines_are_reported(tmp_path):
         json.dumps({"body": "Given entities", "entities": {"people": ["Ada Lovelace"]}}),
     ]))
     result = parse_file(path, tmp_path)
-    assert [a.id for a in result.articles] == ["export.jsonl#1", "export.jsonl#5"]
-    assert result.articles[1].entities.people == ["Ada Lovelace"]  # given entities are kept
+    assert [a.id for a in result.articles] == ["export.jsonl#1", "export.jsonl#4", "export.jsonl#5"]
+    assert result.articles[1].date is None  # an unreadable date is dropped, not the article
+    assert result.articles[2].entities.people == ["Ada Lovelace"]  # given entities are kept
     assert [e.split(":")[0] for e in result.errors] == ["line 2", "line 3", "line 4"]
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import click
 
 from indexer.errors import ParseError
-from indexer.parse import parse_file
+from indexer.parse import parse_file, printable
 from indexer.store import IndexDir, IndexProblem, default_index_dir
 from indexer.writing import BATCH_ARTICLES, update_index
 
@@ -41,31 +41,44 @@ def main() -> None:
     """
 
 
+follow_symlinks_option = click.option(
+    "--follow-symlinks", is_flag=True,
+    help="Follow symlinks that lead outside the PATH they are found in (skipped and named "
+         "otherwise).")
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, required=True,
               help="Print JSON Lines: one object per article (the only output format).")
 @click.option("--no-entities", is_flag=True, help="Skip named-entity extraction (faster).")
-def parse(paths: tuple[Path, ...], as_json: bool, no_entities: bool) -> None:
+@follow_symlinks_option
+def parse(paths: tuple[Path, ...], as_json: bool, no_entities: bool, follow_symlinks: bool) -> None:
     """Parse article files and print what the indexer would store. No index is touched.
 
-    PATHS are files or directories (walked recursively). Exit status 1 if any file failed.
+    PATHS are files or directories (walked recursively). Exit status 1 if anything was
+    reported.
     """
-    from indexer.sources import walk
+    from indexer.sources import Walk
 
-    failed = 0
-    for src in walk(list(paths)):
+    problems = 0
+    files = Walk(paths, follow_symlinks)
+    for src in files:
+        shown = printable(src.path.as_posix())
         try:
             result = parse_file(src.path, src.root, with_entities=not no_entities)
-        except (ParseError, OSError) as exc:
-            _error(f"{src.path}: {exc}")
-            failed += 1
+        except ParseError as exc:
+            _error(f"{shown}: {exc}")
+            problems += 1
             continue
         for problem in result.errors:
-            _error(f"{src.path}: {problem}")
+            _error(f"{shown}: {problem}")
+        problems += len(result.errors)
         for article in result.articles:
             click.echo(json.dumps(article.as_json(), ensure_ascii=False))
-    sys.exit(1 if failed else 0)
+    for path, reason in files.problems:
+        _error(f"{path}: {reason}")
+    sys.exit(1 if problems or files.problems else 0)
 
 
 @main.command()
@@ -91,9 +104,10 @@ def parse(paths: tuple[Path, ...], as_json: bool, no_entities: bool) -> None:
               help="With URLs: seconds between requests to one host (robots.txt Crawl-delay wins).")
 @click.option("--fetchers", type=click.IntRange(1, 32), default=4, show_default=True,
               help="With URLs: pages fetched at the same time.")
+@follow_symlinks_option
 def index(paths: tuple[Path | str, ...], index_path: Path | None, rebuild: bool, dry_run: bool,
           no_entities: bool, workers: int | None, batch: int, watch: bool, interval: float,
-          prune: bool, delay: float, fetchers: int) -> None:
+          prune: bool, delay: float, fetchers: int, follow_symlinks: bool) -> None:
     """Index article files, incrementally.
 
     A PATH may be the http(s) url of a sitemap (index, .xml.gz, Google News) or a feed (RSS,
@@ -102,8 +116,9 @@ def index(paths: tuple[Path | str, ...], index_path: Path | None, rebuild: bool,
     (serve --ingest-token-file) are indexed by every run; with no PATH, only those.
 
     Only new and changed files are parsed; articles of files that disappeared from PATHS are
-    deleted; a rerun with nothing changed does nothing. Bad files are named on stderr and
-    skipped; the exit status is 1 if any file failed.
+    deleted; a rerun with nothing changed does nothing. Bad files and lines, and files or
+    folders that cannot be read (their articles are kept), are named on stderr and skipped;
+    the exit status is 1 if anything was named.
     """
     ix_dir = _index_dir(index_path)
     stop = threading.Event()
@@ -113,6 +128,8 @@ def index(paths: tuple[Path | str, ...], index_path: Path | None, rebuild: bool,
     failed = False
     first = True
     urls = [p for p in paths if isinstance(p, str)]
+    # With --watch, a problem that stays (an unreadable file) is named once, not every pass.
+    named: set[str] = set()
     while True:
         try:
             mirrors, crawl_failed = fetch_sources(
@@ -125,8 +142,10 @@ def index(paths: tuple[Path | str, ...], index_path: Path | None, rebuild: bool,
         files = [p for p in paths if isinstance(p, Path)] + mirrors
         summary = _index_once(files, ix_dir, rebuild=rebuild and first, dry_run=dry_run,
                               with_entities=not no_entities, workers=workers, batch=batch, stop=stop,
-                              quiet=watch and not first)
-        failed |= summary.failed > 0
+                              quiet=watch and not first, follow_symlinks=follow_symlinks,
+                              named_before=named)
+        failed |= bool(summary.failures)
+        named = {f"{path}: {reason}" for path, reason in summary.failures}
         first = False
         if not watch or dry_run or stop.wait(interval):
             break
@@ -137,7 +156,7 @@ def index(paths: tuple[Path | str, ...], index_path: Path | None, rebuild: bool,
 
 def _index_once(paths: list[Path], ix_dir: IndexDir, *, rebuild: bool, dry_run: bool,
                 with_entities: bool, workers: int | None, batch: int, stop: threading.Event,
-                quiet: bool):
+                quiet: bool, follow_symlinks: bool, named_before: set[str]):
     bar = None
     show_bar = sys.stderr.isatty()
 
@@ -150,12 +169,15 @@ def _index_once(paths: list[Path], ix_dir: IndexDir, *, rebuild: bool, dry_run: 
             bar.__enter__()
         bar.update(1)
 
+    def named(path: str, reason: str) -> None:
+        if f"{path}: {reason}" not in named_before:
+            _error(f"{path}: {reason}")
+
     try:
         summary = update_index(
             paths, ix_dir, rebuild=rebuild, dry_run=dry_run, with_entities=with_entities,
-            workers=workers, batch_articles=batch,
-            on_error=lambda path, reason: _error(f"{path}: {reason}"),
-            on_progress=progress, should_stop=stop.is_set)
+            workers=workers, batch_articles=batch, on_error=named, on_progress=progress,
+            should_stop=stop.is_set, follow_symlinks=follow_symlinks)
     except IndexProblem as exc:
         _error(str(exc))
         sys.exit(2)
