@@ -51,6 +51,7 @@ class Hit:
     path: str
     status: int
     seconds: float
+    started: float  # time.monotonic() when the request arrived
 
 
 @dataclass
@@ -100,7 +101,7 @@ class Site:
                 started = time.monotonic()
                 status = site.answer(self)
                 with site.lock:
-                    site.log.append(Hit(self.path, status, time.monotonic() - started))
+                    site.log.append(Hit(self.path, status, time.monotonic() - started, started))
 
             def log_message(self, *args) -> None:
                 pass

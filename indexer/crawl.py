@@ -182,8 +182,9 @@ def _store(item: Listed, response: Response, crawl_dir: Path, state: FetchState,
            roots: list[_Root], summary: CrawlSummary) -> None:
     """Mirror a fetched page (the file first, then its state: a kill in between is a refetch)."""
     old = state.pages.get(item.url)
+    listed_by = {r.url for r in roots if item.url in r.urls} | set(old.roots if old else [])
     page = PageState(mirror_file(item.url), item.lastmod, response.etag, response.last_modified,
-                     sorted({r.url for r in roots if item.url in r.urls}))
+                     sorted(listed_by))
     if response.status == 304 and old is not None:
         page.file = old.file
         page.etag, page.last_modified = page.etag or old.etag, page.last_modified or old.last_modified
@@ -224,13 +225,11 @@ def _read_root(url: str, fetcher: Fetcher, state: FetchState,
         known = state.listings.get(listing_url)
         try:
             response = fetcher.get(listing_url, known.etag if known else None,
-                                   known.last_modified if known else None)
+                                   known.last_modified if known else None, limit=MAX_LISTING_BYTES)
             if response.status == 304 and known is not None:
                 listing = known
             else:
-                if len(response.body) > MAX_LISTING_BYTES:
-                    raise ParseError("sitemap too large")
-                parsed = read_listing(response.body)
+                parsed = read_listing(response.body, response.url)
                 listing = ListingState(response.etag, response.last_modified, parsed.kind,
                                        [[e.url, e.lastmod] for e in parsed.entries], parsed.sitemaps)
                 state.listings[listing_url] = listing

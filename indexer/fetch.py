@@ -85,8 +85,10 @@ class Fetcher:
             timeout=urllib3.Timeout(connect=policy.connect_timeout, read=policy.timeout),
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"})
 
-    def get(self, url: str, etag: str | None = None, last_modified: str | None = None) -> Response:
-        """GET url, following at most MAX_REDIRECTS redirects; raises FetchError."""
+    def get(self, url: str, etag: str | None = None, last_modified: str | None = None,
+            limit: int | None = None) -> Response:
+        """GET url, following at most MAX_REDIRECTS redirects; raises FetchError. The body may
+        be `limit` bytes (default: the policy's page limit)."""
         seen = {url}
         for _ in range(MAX_REDIRECTS + 1):
             self.check_allowed(url)
@@ -95,7 +97,7 @@ class Fetcher:
                 headers["If-None-Match"] = etag
             if last_modified:
                 headers["If-Modified-Since"] = last_modified
-            status, response = self._request(url, headers)
+            status, response = self._request(url, headers, limit)
             if status in REDIRECTS:
                 location = response.location
                 if not location:

@@ -12,6 +12,7 @@ import json
 import zlib
 from dataclasses import dataclass, field
 from io import BytesIO
+from urllib.parse import urljoin
 
 import feedparser
 from lxml import etree
@@ -50,13 +51,14 @@ def _gunzip(data: bytes) -> bytes:
     return out
 
 
-def read_listing(data: bytes) -> Listing:
-    """Parse a sitemap or feed; raises ParseError when it is neither."""
+def read_listing(data: bytes, url: str) -> Listing:
+    """Parse the sitemap or feed read from `url` (relative links are resolved against it);
+    raises ParseError when it is neither."""
     if data[:2] == b"\x1f\x8b":
         data = _gunzip(data)
     head = data.lstrip()[:1]
     if head == b"{":
-        return _json_feed(data)
+        return _json_feed(data, url)
     if head != b"<":
         return _text_sitemap(data)
     parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
@@ -68,13 +70,13 @@ def read_listing(data: bytes) -> Listing:
         raise ParseError("unreadable XML")
     kind = _local(root.tag)
     if kind == "urlset":
-        return Listing("sitemap", [Listed(loc, _sitemap_date(url)) for url in root
-                                   if _local(url.tag) == "url" and (loc := _child_text(url, "loc"))])
+        return Listing("sitemap", [Listed(urljoin(url, loc), _sitemap_date(entry)) for entry in root
+                                   if _local(entry.tag) == "url" and (loc := _child_text(entry, "loc"))])
     if kind == "sitemapindex":
-        return Listing("sitemapindex", sitemaps=[loc for sm in root if _local(sm.tag) == "sitemap"
+        return Listing("sitemapindex", sitemaps=[urljoin(url, loc) for sm in root if _local(sm.tag) == "sitemap"
                                                  and (loc := _child_text(sm, "loc"))])
     if kind in ("rss", "feed", "RDF"):
-        return _xml_feed(data)
+        return _xml_feed(data, url)
     raise ParseError(f"not a sitemap or feed (root element <{kind}>)")
 
 
@@ -90,8 +92,8 @@ def _sitemap_date(url) -> str | None:
     return _child_text(url, "lastmod") or _child_text(url, "publication_date")
 
 
-def _xml_feed(data: bytes) -> Listing:
-    feed = feedparser.parse(data)
+def _xml_feed(data: bytes, url: str) -> Listing:
+    feed = feedparser.parse(data, response_headers={"content-location": url})
     if not feed.entries and feed.bozo:
         raise ParseError(f"unreadable feed ({feed.bozo_exception})")
     listing = Listing("feed")
@@ -100,11 +102,11 @@ def _xml_feed(data: bytes) -> Listing:
         if link:
             # dict.get: feedparser's own get() warns when it falls back from updated to published.
             date = dict.get(entry, "updated") or dict.get(entry, "published")
-            listing.entries.append(Listed(link.strip(), date))
+            listing.entries.append(Listed(urljoin(url, link.strip()), date))
     return listing
 
 
-def _json_feed(data: bytes) -> Listing:
+def _json_feed(data: bytes, base: str) -> Listing:
     """JSON Feed 1.x (jsonfeed.org): items with url, date_modified / date_published."""
     try:
         feed = json.loads(data)
@@ -118,7 +120,7 @@ def _json_feed(data: bytes) -> Listing:
             url = item.get("url") or item.get("external_url")
             if isinstance(url, str) and url.strip():
                 date = item.get("date_modified") or item.get("date_published")
-                listing.entries.append(Listed(url.strip(), date if isinstance(date, str) else None))
+                listing.entries.append(Listed(urljoin(base, url.strip()), date if isinstance(date, str) else None))
     return listing
 
 

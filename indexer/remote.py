@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .crawl import PAGES_DIR
-from .spool import PUSHED_DIR, QUEUE_DIR
+from .spool import PUSHED_DIR, QUEUE_DIR, remove_abandoned
 from .store import IndexerBusy
 
 CRAWL_DIR = "crawl"
@@ -52,3 +52,15 @@ def ingest_lock(index_root: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def remove_leftovers(index_root: Path) -> int:
+    """Temporary files of writes that a kill interrupted, in the folders only the ingest
+    lock's holder writes (a queue file being written by a live server is left alone)."""
+    removed = 0
+    for folder in (crawl_dir(index_root), pushed_dir(index_root)):
+        if folder.is_dir():
+            for tmp in folder.rglob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
+                removed += 1
+    return removed + remove_abandoned(queue_dir(index_root))

@@ -96,6 +96,28 @@ def drain(queue_dir: Path, pushed_dir: Path,
     return summary
 
 
+def remove_abandoned(queue_dir: Path) -> int:
+    """Half-written queue files of killed servers (never acknowledged: the 202 follows the
+    rename). The writer's pid is in the temporary name; a live writer's file is kept."""
+    removed = 0
+    for tmp in queue_dir.glob(".*.tmp") if queue_dir.is_dir() else []:
+        pid = tmp.name.rsplit(".", 2)[-2]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _fsync_folder(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:

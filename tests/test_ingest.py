@@ -131,6 +131,35 @@ def test_faults_are_named_bounded_and_never_leave_the_site(tmp_path):
         site.stop()
 
 
+def test_requests_to_one_host_keep_the_delay(tmp_path):
+    corpus("html-news-meta")
+    site = Site.from_pages(corpus_pages(CORPUS, "html-news-meta", 4)).start()
+    try:
+        summary = crawl([f"{site.base}/feed.json"], tmp_path / "crawl", delay=0.3, concurrency=4)
+        assert summary.fetched == 4
+        starts = sorted(h.started for h in site.hits())
+        assert len(starts) == 6  # robots.txt, the feed, four pages
+        assert min(b - a for a, b in zip(starts, starts[1:])) >= 0.28
+    finally:
+        site.stop()
+
+
+def test_listings_resolve_relative_links_and_refuse_what_is_no_listing():
+    from indexer.errors import ParseError
+    from indexer.listings import read_listing
+
+    rss = (b'<rss version="2.0"><channel><item><link>/news/a.html</link>'
+           b"<pubDate>Mon, 05 Jan 2026 08:00:00 GMT</pubDate></item></channel></rss>")
+    feed = read_listing(rss, "http://127.0.0.1:9/feed.rss")
+    assert [(e.url, e.lastmod) for e in feed.entries] == [("http://127.0.0.1:9/news/a.html",
+                                                           "Mon, 05 Jan 2026 08:00:00 GMT")]
+    assert [e.url for e in read_listing(b"http://x/a\n\nhttp://x/b\n", "http://x/s.txt").entries] == \
+        ["http://x/a", "http://x/b"]
+    for junk in (b"<html><body>Sitemap moved</body></html>", b"\x1f\x8bnot gzip", b'{"items": 3}', b"hello"):
+        with pytest.raises(ParseError):
+            read_listing(junk, "http://x/sitemap.xml")
+
+
 def test_off_site_and_non_http_urls_are_refused_before_any_connection():
     from indexer.fetch import FetchError, Fetcher, FetchPolicy
 
@@ -288,11 +317,19 @@ def test_kill_9_between_acknowledgement_and_commit_loses_nothing(tmp_path):
         _kill_tree(server)
         server = None
         assert set(acknowledged) - ids(ix), "every kill came after the commit: nothing was tested"
+        root = IndexDir(ix).root
+        # What a server killed mid-write and an indexer killed mid-apply would leave behind.
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        (root / "queue" / f".0-x.jsonl.{dead.pid}.tmp").write_text('{"op": "put"')
+        (root / "pushed" / "ab").mkdir(parents=True, exist_ok=True)
+        (root / "pushed" / "ab" / f".ab.json.{dead.pid}.tmp").write_text("{")
         final = subprocess.run([sys.executable, "-m", "web.cli", "index", "--index", str(ix),
                                 "--workers", "1", "--no-entities"], capture_output=True, text=True)
         assert final.returncode == 0, final.stderr
         assert ids(ix) == archive | set(acknowledged)
-        assert pending(queue_dir(IndexDir(ix).root)) == []
+        assert pending(queue_dir(root)) == []
+        assert not [p for d in ("queue", "pushed") for p in (root / d).rglob(".*.tmp")]
         assert not (crawl_dir(IndexDir(ix).root)).exists()
     finally:
         if server is not None:

@@ -134,7 +134,7 @@ def index(paths: tuple[Path | str, ...], index_path: Path | None, rebuild: bool,
         try:
             mirrors, crawl_failed = fetch_sources(
                 urls, ix_dir, prune=prune, delay=delay, concurrency=fetchers, dry_run=dry_run,
-                stop=stop, quiet=watch and not first, error=_error)
+                stop=stop, quiet=watch and not first, tidy=first, error=_error)
         except IndexProblem as exc:
             _error(str(exc))
             sys.exit(2)

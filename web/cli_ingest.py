@@ -28,10 +28,11 @@ class PathOrUrl(click.ParamType):
 
 def fetch_sources(urls: list[str], ix_dir: IndexDir, *, prune: bool, delay: float,
                   concurrency: int, dry_run: bool, stop: threading.Event, quiet: bool,
-                  error: Callable[[str], None]) -> tuple[list[Path], bool]:
-    """Bring the mirror folders up to date; returns them (to index) and whether a url failed."""
+                  tidy: bool, error: Callable[[str], None]) -> tuple[list[Path], bool]:
+    """Bring the mirror folders up to date; returns them (to index) and whether a url failed.
+    `tidy` first removes what killed runs left half-written."""
     from indexer.crawl import crawl  # urllib3, feedparser: only for runs that use them
-    from indexer.remote import crawl_dir, ingest_lock, mirror_paths, pushed_dir, queue_dir
+    from indexer.remote import crawl_dir, ingest_lock, mirror_paths, pushed_dir, queue_dir, remove_leftovers
     from indexer.spool import drain
 
     root = ix_dir.root
@@ -41,6 +42,8 @@ def fetch_sources(urls: list[str], ix_dir: IndexDir, *, prune: bool, delay: floa
         return mirror_paths(root), False
     failed = False
     with ingest_lock(root):
+        if tidy:
+            remove_leftovers(root)
         applied = drain(queue_dir(root), pushed_dir(root),
                         on_error=lambda name, reason: error(f"{name}: {reason}"))
         if applied.files:
