@@ -210,9 +210,12 @@ def test_ingest_api_checks_token_body_and_articles(push_client):
                      headers=auth())
     assert ok.status_code == 202
     assert ok.get_json()["queued"] == [{"op": "put", "id": "cms-1"}, {"op": "put", "id": "https://site.example/b"}]
+    assert ok.get_json()["pending"] == 1
     gone = client.delete("/api/articles/https%3A%2F%2Fsite.example%2Fb", headers=auth())
-    assert gone.status_code == 202 and gone.get_json()["queued"][0]["id"] == "https://site.example/b"
-    assert len(pending(queue_dir(IndexDir(ix).root))) == 2
+    assert gone.status_code == 202 and gone.get_json()["queued"] == [{"op": "delete", "id": "https://site.example/b"}]
+    assert gone.get_json()["pending"] == 2
+    assert client.delete("/api/articles?id=cms-1", headers=auth()).get_json()["queued"][0]["id"] == "cms-1"
+    assert len(pending(queue_dir(IndexDir(ix).root))) == 3
 
 
 def _free_port() -> int:

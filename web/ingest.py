@@ -18,7 +18,7 @@ from flask import Blueprint, Flask, abort, current_app, jsonify, request
 from indexer.errors import ParseError
 from indexer.jsonexport import article_from_object
 from indexer.remote import queue_dir
-from indexer.spool import enqueue
+from indexer.spool import enqueue, pending
 from indexer.store import IndexDir
 
 bp = Blueprint("ingest", __name__, url_prefix="/api/articles")
@@ -77,8 +77,7 @@ def put_articles():
         ops.append({"op": "put", "article": {**obj, "id": article.id}})
     if errors:
         return jsonify(error="nothing was queued: fix these articles and send again", articles=errors), 400
-    name = enqueue(_queue(), ops)
-    return jsonify(queued=[{"op": "put", "id": op["article"]["id"]} for op in ops], request=name), 202
+    return _accepted(ops)
 
 
 @bp.delete("", strict_slashes=False)
@@ -87,5 +86,12 @@ def delete_article(article_id: str | None = None):
     article_id = article_id or request.args.get("id", "")
     if not article_id.strip():
         abort(400, "give the article id: DELETE /api/articles/<id> or /api/articles?id=<id>")
-    name = enqueue(_queue(), [{"op": "delete", "id": article_id}])
-    return jsonify(queued=[{"op": "delete", "id": article_id}], request=name), 202
+    return _accepted([{"op": "delete", "id": article_id}])
+
+
+def _accepted(ops: list[dict]):
+    """202 once the request is on disk. `pending` counts requests the indexer has not applied
+    yet: a number that only grows means no `newsdesk index --watch` is running."""
+    name = enqueue(_queue(), ops)
+    queued = [{"op": op["op"], "id": op["article"]["id"] if op["op"] == "put" else op["id"]} for op in ops]
+    return jsonify(queued=queued, request=name, pending=len(pending(_queue()))), 202
