@@ -89,6 +89,7 @@ class _Segment:
         self.weighting = weighting
         self.offset = offset
         self.term_scores = term_scores
+        self.length_parts: dict[tuple[float, float, float], list[float]] = {}
 
     def scores(self, q: query.Query, local: set[int] | None) -> Scores:
         """Scores of the live documents that `q` matches (among `local` when given), summed
@@ -157,7 +158,10 @@ class _Segment:
             # whoosh.scoring.bm25 is idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))).
             # Its length part takes one of 256 values (a length is stored as a byte): computed
             # once each here, operation for operation, so the floats agree with Whoosh's.
-            length_part = [K1 * ((1 - B) + B * fl / avgfl) for fl in _LENGTH_OF_BYTE]
+            shape = (K1, B, avgfl)  # the same for every term of a field: a wildcard has hundreds
+            if shape not in self.length_parts:
+                self.length_parts[shape] = [K1 * ((1 - B) + B * fl / avgfl) for fl in _LENGTH_OF_BYTE]
+            length_part = self.length_parts[shape]
             k1_plus_1 = K1 + 1
         elif not isinstance(scorer, scoring.WeightScorer):
             raise Unsupported(type(scorer).__name__)
