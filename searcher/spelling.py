@@ -55,7 +55,8 @@ class Lexicon:
         """Indexed words within MAX_DISTANCE edits of `word`, sharing its initial (as
         Whoosh's prefix=1), with their distances."""
         found: dict[str, int] = {}
-        leaves = [leaf for leaf, _ in reader.leaf_readers()]
+        # An index with no article yet has one empty reader and no segment.
+        leaves = [leaf for leaf, _ in reader.leaf_readers() if leaf.segment() is not None]
         for leaf in leaves:
             choices = self._words_of(leaf).get(word[:1], [])
             for cand, distance, _ in process.extract(word, choices, scorer=OSA.distance,

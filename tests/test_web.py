@@ -253,3 +253,13 @@ def test_serve_on_a_busy_port_says_so_in_one_line(examples_index):
     assert run.returncode != 0
     assert "Traceback" not in run.stderr + run.stdout and "Serving" not in run.stdout
     assert run.stderr.strip().count("\n") == 0 and f"cannot listen on 127.0.0.1:{port}" in run.stderr
+
+
+def test_an_empty_index_answers_searches(tmp_path):
+    (tmp_path / "none").mkdir()
+    update_index([tmp_path / "none"], IndexDir(tmp_path / "ix"), with_entities=False)
+    client = create_app({"INDEX": str(tmp_path / "ix")}).test_client()
+    for path in ("/search?q=zebra", "/search.atom?q=zebra", "/api/search?q=zebra"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+    assert client.get("/api/search?q=zebra").get_json()["total"] == 0
