@@ -34,6 +34,9 @@ class Article:
     entities: Entities = field(default_factory=Entities)
     # True when the date carries a time of day; a bare day is printed as YYYY-MM-DD.
     has_time: bool = False
+    # True when `id` was made from the file's path (no url, no id of its own): a file with the
+    # same relative path under another indexed folder needs a different one.
+    path_id: bool = False
 
     def iso_date(self) -> str | None:
         if self.date is None:

@@ -74,6 +74,7 @@ def parse_file(path: Path, root: Path | None = None, with_entities: bool = True)
             else:
                 if item.id.startswith(shown + "#"):
                     item.id = rel + item.id[len(shown):]
+                    item.path_id = True
                 result.articles.append(item)
         if not result.articles:
             raise ParseError("no usable article in the export" + (f" ({result.errors[0]})" if result.errors else ""))
@@ -85,13 +86,14 @@ def parse_file(path: Path, root: Path | None = None, with_entities: bool = True)
             result.errors.append(dropped_date(page.unusable_date))
         result.articles.append(Article(
             id=page.url or rel, path=shown, url=page.url, headline=page.headline, body=page.body,
-            date=page.date, has_time=page.has_time, byline=page.byline, section=page.section))
+            date=page.date, has_time=page.has_time, byline=page.byline, section=page.section,
+            path_id=not page.url))
         needs_ner = result.articles
     elif name.endswith(TEXT_SUFFIXES):
         page = parse_text(decode_text(read_bytes(path)))
         result.articles.append(Article(
             id=rel, path=shown, headline=page.headline, body=page.body, date=page.date,
-            section=_section_from_folder(rel)))
+            section=_section_from_folder(rel), path_id=True))
         needs_ner = result.articles
     else:
         raise ParseError("not an article file (expected .txt, .html, .html.gz, .jsonl or .json)")

@@ -19,6 +19,7 @@ from .manifest import FileState, Manifest
 from .parse import ParsedFile, parse_file, printable
 from .schema import ENTITY_FIELDS, ENTITY_SEARCH_FIELDS, join_names
 from .durable import DurableWriter
+from .ids import IdClaims
 from .segments import keep_unmerged, merge_plan, split, write_segments
 from .sources import Source, scan
 from .store import IndexDir
@@ -180,6 +181,8 @@ def update_index(
         ix = index_dir.open_generation(gen)
         batch = _Batch()
         batch.deleted_sources = gone
+        # A fresh generation holds only this run's articles, whose ids are claimed as they come.
+        claims = IdClaims(None if fresh else ix, gone)
 
         def commit() -> None:
             docs = [article_document(article, key) for article, key in batch.articles.values()]
@@ -222,6 +225,7 @@ def update_index(
                 manifest.files[key] = state
             manifest.generation = ix.latest_generation()
             manifest.save(gen)
+            claims.committed()
 
         def parsed(src: Source, sha1: str, result: ParsedFile | str) -> None:
             shown = printable(src.path.as_posix())
@@ -231,7 +235,8 @@ def update_index(
                 report(shown, result)
                 state.error = result
             else:
-                for problem in result.errors:
+                result.articles, duplicates = claims.claim(result.articles, src)
+                for problem in result.errors + duplicates:
                     report(shown, problem)
                 for article in result.articles:
                     batch.articles[article.id] = (article, src.key)
@@ -254,6 +259,7 @@ def update_index(
                         break
             if not summary.stopped and (batch.sources or batch.deleted_sources or gen != live):
                 commit()
+        claims.close()
         if gen != live:
             index_dir.activate(gen)
         ix.close()

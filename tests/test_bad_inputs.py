@@ -1,4 +1,4 @@
-"""One bad input never stops a run (issue 12, items 3, 5 and 10): each is named in one line,
+"""One bad input never stops a run (issue 12, items 3, 4, 5 and 10): each is named in one line,
 everything else is indexed, and articles already indexed are never lost because a file could
 not be looked at. Fixtures are written by each test; entities are off (NER is not the point)."""
 import json
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer.check import check_index
 from indexer.sources import Walk
 from indexer.store import IndexDir
 from indexer.writing import update_index
@@ -260,3 +261,46 @@ def test_an_id_given_twice_in_one_export_is_named_and_the_first_kept(tmp_path):
     assert problems == ["export.jsonl: line 3: duplicate id 'story-1' (line 1 has it); not indexed"]
     with IndexDir(tmp_path / "ix").open().searcher() as s:
         assert s.doc_count() == 2 and s.document(id="story-1")["headline"] == "First telling"
+
+
+def test_one_relative_path_under_two_folders_gives_two_articles(tmp_path):
+    """Issue 12 item 4: `newsdesk index a/2024 a/2025`, both holding business/001.txt."""
+    years = {year: tmp_path / "a" / year for year in ("2024", "2025")}
+    for year, folder in years.items():
+        (folder / "business").mkdir(parents=True)
+        (folder / "business" / "001.txt").write_text(story(f"Budget {year}", f"The {year} budget."))
+    root = tmp_path / "ix"
+    summary, problems = index(list(years.values()), root)
+    assert (summary.added, problems) == (2, [])
+    assert ids(root) == ["2025/business/001.txt", "business/001.txt"]  # the first keeps its id
+    with IndexDir(root).open().searcher() as s:
+        assert {d["section"] for d in s.all_stored_fields()} == {"business"}
+    # Indexed one folder at a time into the same index: the same two articles, the same ids.
+    apart = tmp_path / "apart"
+    assert [index(folder, apart)[0].added for folder in years.values()] == [1, 1]
+    assert ids(apart) == ids(root)
+    # Changed, a file keeps its longer id; deleting the other leaves it, and check passes.
+    (years["2025"] / "business" / "001.txt").write_text(story("Budget 2025", "Revised."))
+    assert index(list(years.values()), root)[0].updated == 1
+    assert ids(root) == ["2025/business/001.txt", "business/001.txt"]
+    (years["2024"] / "business" / "001.txt").unlink()
+    summary, problems = index(list(years.values()), root)
+    assert (summary.deleted, problems) == (1, [])
+    assert ids(root) == ["2025/business/001.txt"]
+    assert check_index(IndexDir(root)).ok
+
+
+def test_an_id_an_indexed_article_has_is_not_taken_by_a_new_file(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "archive.jsonl").write_text(json.dumps({"id": "cms-1", "headline": "Original", "body": "First."}) + "\n")
+    root = tmp_path / "ix"
+    index(src, root)
+    (src / "later.jsonl").write_text("\n".join(json.dumps(o) for o in [
+        {"id": "cms-1", "headline": "Impostor", "body": "Second."},
+        {"id": "cms-2", "headline": "New", "body": "Third."}]) + "\n")
+    summary, problems = index(src, root)
+    assert problems == [f"later.jsonl: duplicate id 'cms-1' (already given by {src / 'archive.jsonl'}); not indexed"]
+    with IndexDir(root).open().searcher() as s:
+        assert s.doc_count() == 2 and s.document(id="cms-1")["headline"] == "Original"
+    assert check_index(IndexDir(root)).ok  # the manifest counts only what was indexed

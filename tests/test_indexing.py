@@ -209,18 +209,20 @@ def test_small_commits_are_merged_and_replaced_articles_expunged(tmp_path):
 
 
 @pytest.mark.parametrize("rebuild", [False, True])
-def test_an_id_in_two_files_of_a_fresh_build_is_indexed_once(tmp_path, rebuild):
+def test_an_id_in_two_files_of_a_fresh_build_is_named_and_indexed_once(tmp_path, rebuild):
     src = tmp_path / "src"
     src.mkdir()
     for name, headline in (("a.jsonl", "First"), ("b.jsonl", "Second")):
         (src / name).write_text(json.dumps({"id": "dup", "headline": headline, "body": "Same story."}) + "\n")
     root = tmp_path / "ix"
     for _ in range(1 + rebuild):
+        errors = []
         update_index([src], IndexDir(root), with_entities=False, workers=1, batch_articles=1,
-                     rebuild=rebuild)
-    assert ids(root) == ["dup"]  # one commit per file: the second replaced the first
+                     rebuild=rebuild, on_error=lambda p, r: errors.append((Path(p).name, r)))
+        assert errors == [("b.jsonl", f"duplicate id 'dup' (already given by {src / 'a.jsonl'}); not indexed")]
+    assert ids(root) == ["dup"]  # one commit per file: the second never replaced the first
     with IndexDir(root).open().searcher() as s:
-        assert s.document(id="dup")["headline"] == "Second"
+        assert s.document(id="dup")["headline"] == "First"
 
 
 def test_damaged_newest_toc_falls_back_to_the_previous_commit(articles_dir, tmp_path):
