@@ -15,7 +15,8 @@ from dateutil import parser as dateutil_parser
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?"
                   r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?")
 # Zone abbreviations news sites print; dateutil knows none of them by itself.
-_ZONES = {name: hours * 3600 for name, hours in {
+# Whole seconds: dateutil refuses a float offset (IST's 5.5 hours) with a TypeError.
+_ZONES = {name: int(hours * 3600) for name, hours in {
     "UTC": 0, "GMT": 0, "Z": 0, "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "IST": 5.5,
     "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5,
     "MST": -7, "MDT": -6, "PST": -8, "PDT": -7}.items()}

@@ -90,8 +90,8 @@ def _parse_job(path: str, root: str, with_entities: bool) -> ParsedFile | str:
         return parse_file(Path(path), Path(root), with_entities=with_entities)
     except ParseError as exc:
         return str(exc)
-    except (OSError, ValueError, RecursionError, MemoryError) as exc:
-        return f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # a parser's bug on one file (as in a worker) never stops the run
+        return f"parser crashed: {type(exc).__name__}: {exc}"
 
 
 class _Batch:

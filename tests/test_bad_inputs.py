@@ -18,6 +18,8 @@ from indexer.sources import Walk
 from indexer.store import IndexDir
 from indexer.writing import update_index
 
+from .conftest import corpus
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -304,3 +306,40 @@ def test_an_id_an_indexed_article_has_is_not_taken_by_a_new_file(tmp_path):
     with IndexDir(root).open().searcher() as s:
         assert s.doc_count() == 2 and s.document(id="cms-1")["headline"] == "Original"
     assert check_index(IndexDir(root)).ok  # the manifest counts only what was indexed
+
+
+def test_a_page_dated_in_india_standard_time_is_indexed_with_its_date(tmp_path):
+    """A real html-aeb page whose date says IST (+05:30) made dateutil raise a TypeError: with
+    one worker that stopped the whole run, with several it lost the page."""
+    page = corpus("html-aeb", "html", "65408257dbe4b41f71a35ade24e30243265095fc1d4988a35b9a6ca52f2b4eab.html.gz")
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(page, src / page.name)
+    (src / "plain.txt").write_text(story("Plain story"))
+    summary, problems = index(src, tmp_path / "ix")
+    assert (summary.failed, problems) == (0, [])
+    with IndexDir(tmp_path / "ix").open().searcher() as s:
+        dated = [d for d in s.all_stored_fields() if d["id"] != "plain.txt"]
+        assert len(dated) == 1 and dated[0]["date_offset"] == 330
+
+
+def test_a_parser_bug_on_one_file_is_named_and_the_run_goes_on(tmp_path, monkeypatch):
+    """Any exception a parser raises on one file, not only the expected ones; the parse is
+    replaced for one file name only (a real parser bug is what the test above fixed)."""
+    import indexer.writing as writing
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (src / name).write_text(story(name))
+    real = writing.parse_file
+
+    def buggy(path, *args, **kw):
+        if path.name == "a.txt":
+            raise TypeError("a parser bug")
+        return real(path, *args, **kw)
+
+    monkeypatch.setattr(writing, "parse_file", buggy)
+    summary, problems = index(src, tmp_path / "ix")
+    assert problems == ["a.txt: parser crashed: TypeError: a parser bug"]
+    assert summary.failed == 1 and ids(tmp_path / "ix") == ["b.txt"]
