@@ -125,8 +125,7 @@ def run_newsdesk(page: Page) -> Extracted | None:
 
 
 def run_trafilatura(page: Page) -> Extracted | None:
-    doc = trafilatura.bare_extraction(page.data, url=page.url, with_metadata=True, include_comments=False,
-                                      include_tables=False)
+    doc = trafilatura.bare_extraction(page.data, url=page.url, with_metadata=True, include_comments=False)
     if doc is None:
         return None
     return Extracted(doc.title, _day(doc.date), doc.author, doc.text)

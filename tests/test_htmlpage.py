@@ -150,3 +150,34 @@ def test_byline_is_names_not_form_labels_or_dates():
             f"<form><label>Username</label><input name=u></form></article></body></html>")
     assert parse_html(page.encode()).byline == "Joshua Sokol"
     assert "Username" not in (parse_html(page.replace("post-author-date", "x").encode()).byline or "")
+
+
+ARTICLE = ("<p>The council voted on Tuesday to close the old bridge to lorries after engineers found cracks"
+           " in two of its supporting piers during a routine inspection last month.</p>"
+           "<p>Repairs are expected to take most of the summer, and a diversion through the town centre"
+           " will be signposted from Monday for all vehicles heavier than seven tonnes.</p>"
+           "<p>Residents said the diversion would bring heavy traffic past the primary school, and asked"
+           " the council to time the works for the school holidays where it can.</p>")
+
+
+def test_wayback_toolbar_and_page_furniture_stay_out_of_the_body():
+    page = ("<html><head><title>Bridge closed to lorries after cracks found</title></head><body>"
+            "<!-- BEGIN WAYBACK TOOLBAR INSERT --><div id='wm-ipp-base'><div id='wm-ipp'><p>The Wayback"
+            " Machine has captured this page 14 times between 12 January 2019 and 3 March 2020, and you can"
+            " see all of those captures from here.</p></div></div><!-- END WAYBACK TOOLBAR INSERT -->"
+            + ARTICLE + "<p>Photo: Jane Smith/Getty Images</p><p>Share on Facebook</p>"
+            "<p>Copyright 2020 The Associated Press. All rights reserved. This material may not be published,"
+            " broadcast, rewritten or redistributed.</p></body></html>")
+    body = parse_html(page.encode()).body
+    assert body.startswith("The council voted") and body.endswith("where it can.")
+    assert "Wayback" not in body and "Getty" not in body and "Share" not in body
+
+
+def test_page_whose_text_is_only_in_json_ld_is_kept_with_its_date():
+    ld = json.dumps({"@type": "NewsArticle", "headline": "Bridge closed to lorries after cracks found",
+                     "datePublished": "2020-02-15T07:00:00+09:00",
+                     "articleBody": "The council voted on Tuesday to close the old bridge to lorries."})
+    page = f'<html><head><script type="application/ld+json">{ld}</script></head><body><div id="app"></div></body></html>'
+    article = parse_html(page.encode())
+    assert article.body == "The council voted on Tuesday to close the old bridge to lorries."
+    assert article.date.date() == dt.date(2020, 2, 15)
