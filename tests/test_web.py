@@ -152,6 +152,7 @@ def test_refused_queries_are_400_on_every_face(client, q, message):
     ("/api/suggest?q=dr" + "&x=1" * 60, "too many parameters"),
     ("/api/search?q=drone" + "".join(f"&entity=n{i}" for i in range(11)), "too many entity filters"),
     ("/api/search?q=drone&entity=" + "x" * 300, "too long"),
+    ("/api/search?q=drone&page=100000000000000000000", "page must be 1,000 or less"),
 ])
 def test_repeated_parameters_are_capped(client, url, message):
     response = client.get(url)

@@ -17,16 +17,21 @@ PRESETS = {"week": 7, "month": 30, "year": 365}
 MAX_PARAMS = 50
 MAX_ENTITY_FILTERS = 10
 MAX_FILTER_CHARS = 200
+# Deeper than any reader pages: page 10^20 asked the ranking for the top 10^21.
+MAX_PAGE = 1000
 
 
-def _int(args: Mapping[str, str], name: str, default: int) -> int:
+def _int(args: Mapping[str, str], name: str, default: int, most: int | None = None) -> int:
     value = args.get(name, "").strip()
     if not value:
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise QueryError(f"{name} must be a whole number") from None
+    if most is not None and number > most:
+        raise QueryError(f"{name} must be {most:,} or less")
+    return number
 
 
 def refuse_many_parameters() -> None:
@@ -59,7 +64,7 @@ def request_from_args(args: MultiDict, today: dt.date | None = None) -> SearchRe
         since = today - dt.timedelta(days=PRESETS[preset])
     return SearchRequest(
         query=args.get("q", ""),
-        page=_int(args, "page", 1),
+        page=_int(args, "page", 1, MAX_PAGE),
         per_page=_int(args, "per_page", 10),
         match=args.get("match") or "all",
         sort=args.get("sort") or "relevance",
