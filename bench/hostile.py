@@ -8,7 +8,7 @@ it: the page, the API, the feed, suggestions, related articles. Prints every req
 status, time (the fastest of 3 tries) and the server's CPU time for it, then the worst
 times, and the server's peak memory.
 
-    python -m bench.hostile [--index DIR] [--threads N]   (DIR is built when missing)
+    python -m bench.hostile [--index DIR] [--threads N] [--checkout DIR]   (--index is built when missing)
 """
 from __future__ import annotations
 
@@ -156,9 +156,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(index: Path, port: int, threads: int, log) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--index", str(index), "--port", str(port),
-                             "--threads", str(threads), "--base-url", BASE_URL], stdout=log, stderr=subprocess.STDOUT)
+def start_server(index: Path, port: int, threads: int, log, checkout: Path | None) -> subprocess.Popen:
+    command = [sys.executable, "-m", "web.cli", "serve", "--index", str(index.resolve()), "--port", str(port),
+               "--threads", str(threads)]
+    code = checkout or Path(__file__).resolve().parents[1]
+    if "--base-url" in (code / "web" / "cli.py").read_text():  # an older checkout may predate it
+        command += ["--base-url", BASE_URL]
+    proc = subprocess.Popen(command, cwd=code, env={**os.environ, "PYTHONPATH": str(code)},
+                            stdout=log, stderr=subprocess.STDOUT)
     for _ in range(300):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
@@ -216,13 +221,15 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--index", type=Path, default=Path("bench/out/reuters-index-entities"))
     ap.add_argument("--threads", type=int, default=4, help="newsdesk serve --threads")
+    ap.add_argument("--checkout", type=Path, default=None,
+                    help="serve with the code of another checkout (an older commit: a before/after run)")
     args = ap.parse_args()
     if not (args.index / "current").exists():
         print(f"building {args.index} from {CORPUS} (entities on) …", flush=True)
         build(args.index)
     port = free_port()
     with tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False) as log:
-        proc = start_server(args.index, port, args.threads, log)
+        proc = start_server(args.index, port, args.threads, log, args.checkout)
     try:
         for warm in ("/api/search?q=oil", "/api/search?q=petrolem+prise", "/api/suggest?q=oi", "/search?q=oil"):
             get(port, warm)
