@@ -7,7 +7,7 @@ INDEX ?= $(CURDIR)/newsdesk-index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install bench clean
+.PHONY: run test install bench screenshots clean
 
 $(BIN)/.installed: pyproject.toml indexer/model-requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ bench: install
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench.extraction
 	$(BIN)/python -m bench.relevance
+
+# The results, article and zero-result pages at 1280x900 and 390x844, in bench/out/.
+screenshots: install
+	$(BIN)/pytest -q tests/test_browser.py -k screenshots
 
 clean:
 	rm -rf $(VENV) $(INDEX) *.egg-info

@@ -75,6 +75,7 @@ def parse_file(path: Path, root: Path | None = None, with_entities: bool = True)
                 if item.id.startswith(shown + "#"):
                     item.id = rel + item.id[len(shown):]
                     item.path_id = True
+                item.path = rel
                 result.articles.append(item)
         if not result.articles:
             raise ParseError("no usable article in the export" + (f" ({result.errors[0]})" if result.errors else ""))
@@ -85,14 +86,14 @@ def parse_file(path: Path, root: Path | None = None, with_entities: bool = True)
         if page.unusable_date:
             result.errors.append(dropped_date(page.unusable_date))
         result.articles.append(Article(
-            id=page.url or rel, path=shown, url=page.url, headline=page.headline, body=page.body,
+            id=page.url or rel, path=rel, url=page.url, headline=page.headline, body=page.body,
             date=page.date, has_time=page.has_time, byline=page.byline, section=page.section,
             path_id=not page.url))
         needs_ner = result.articles
     elif name.endswith(TEXT_SUFFIXES):
         page = parse_text(decode_text(read_bytes(path)))
         result.articles.append(Article(
-            id=rel, path=shown, headline=page.headline, body=page.body, date=page.date,
+            id=rel, path=rel, headline=page.headline, body=page.body, date=page.date,
             section=_section_from_folder(rel), path_id=True))
         needs_ner = result.articles
     else:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import heapq
-import html
 import math
+import re
 import threading
 import time
 from array import array
@@ -20,8 +20,9 @@ from itertools import chain
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from whoosh import collectors, highlight, query, searching
+from whoosh import collectors, query, searching
 from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.searching import NoTermsException
 from whoosh.util.times import long_to_datetime
 
 from indexer.schema import ENTITY_FIELDS, split_names
@@ -30,10 +31,9 @@ from indexer.store import IndexDir
 from .filters import Filter
 from .query import ParsedQuery, parse_query
 from .request import QueryError, SearchRequest, day_end
-from .results import FacetValue, Hit, SearchResult
+from .results import FacetValue, FullArticle, Hit, SearchResult
 from .scoring import NewsBM25F, RecencyBM25F, bm25f
-from . import block_cache, bulk_scores, docsets, expansion, matched_terms, spelling
-from .snippets import SNIPPET_CHARS, MarkFormatter, first_sentence, highlighter
+from . import block_cache, bulk_scores, docsets, expansion, matched_terms, snippets, spelling
 from .tables import DocTables, SharedTables
 
 FACET_FIELDS = (*ENTITY_FIELDS, "section")
@@ -285,19 +285,24 @@ class Archive:
                 cut = True
             return timed.results(), collector.terms, cut
 
-    def _hits(self, results, page_hits, scored: bool) -> list[Hit]:
-        body_marks = highlighter(MarkFormatter())
-        whole_marks = highlight.Highlighter(fragmenter=highlight.WholeFragmenter(),
-                                            formatter=MarkFormatter())
+    def _hits(self, results, page_hits, scored: bool, lead_only: bool = False) -> list[Hit]:
+        """The page's hits; `lead_only` shows each one's lead sentence, unmarked (a related
+        article matched by its key words, not by words a reader typed)."""
+        schema = results.searcher.schema
         hits = []
         for hit in page_hits:
             stored = hit.fields()
             body = stored.get("body", "")
-            marks = whole_marks if len(body) <= SNIPPET_CHARS else body_marks
-            snippet = marks.highlight_hit(hit, "body", top=3) or html.escape(first_sentence(body))
+            try:
+                matched = [] if lead_only else hit.matched_terms()
+            except NoTermsException:
+                matched = []
+            body_marks = snippets.marks_for(results.q, matched, "body")
+            snippet = snippets.snippet(body, schema["body"].analyzer, body_marks) if body_marks and not lead_only \
+                else snippets.lead_sentence(body)
             headline = stored.get("headline", "")
-            headline_html = (whole_marks.highlight_hit(hit, "headline") if headline else "") \
-                or html.escape(headline)
+            headline_html = snippets.render(headline, 0, len(headline), snippets.match_spans(
+                headline, schema["headline"].analyzer, snippets.marks_for(results.q, matched, "headline")))
             hits.append(Hit(
                 id=stored["id"], url=stored.get("url"), path=stored.get("path"), headline=headline,
                 date=_iso(stored.get("date"), stored.get("date_offset")), score=round(float(hit.score or 0.0), 4) if scored else 0.0,
@@ -341,10 +346,23 @@ class Archive:
             related_query = query.Or(parts)
             with view.weighting(recency=True):
                 results = searcher.search(related_query, limit=limit, mask=query.Term("id", article_id))
-            terms = matched_terms.existing_terms(searcher.reader(), related_query)
-            matched_terms.record(results, terms, (hit.docnum for hit in results))
             # results[:], not list(results): list() asks len(), which counts every match.
-            return self._hits(results, results[:], scored=True)
+            return self._hits(results, results[:], scored=True, lead_only=True)
+
+    def article(self, article_id: str) -> FullArticle:
+        """One article whole, for its page; KeyError when the index has none with that id."""
+        with self.view() as view:
+            docnum = view.searcher.document_number(id=article_id)
+            if docnum is None:
+                raise KeyError(article_id)
+            stored = view.searcher.stored_fields(docnum)
+        paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n|\n(?=\s)", stored.get("body", ""))]
+        return FullArticle(
+            id=stored["id"], url=stored.get("url"), path=stored.get("path"),
+            headline=stored.get("headline", ""), date=_iso(stored.get("date"), stored.get("date_offset")),
+            byline=stored.get("byline"), section=stored.get("section"),
+            paragraphs=[p for p in paragraphs if p],
+            entities={k: split_names(stored.get(k)) for k in ENTITY_FIELDS})
 
     def suggest(self, prefix: str, limit: int = 8) -> list[dict[str, str]]:
         """Autocomplete: entity names, then headlines, that a word in them starts with prefix."""
@@ -374,7 +392,8 @@ class Archive:
                 headline = stored.get("headline") or ""
                 if headline and headline.casefold() not in seen and len(out) < limit:
                     seen.add(headline.casefold())
-                    out.append({"value": headline, "kind": "headline", "id": stored["id"]})
+                    out.append({"value": headline, "kind": "headline", "id": stored["id"],
+                                "url": stored.get("url"), "path": stored.get("path")})
         return out
 
     def _best_headlines(self, view: _View, q: query.Query, limit: int) -> list[int]:

@@ -20,6 +20,21 @@ class Hit:
 
 
 @dataclass
+class FullArticle:
+    """One article as its own page shows it."""
+
+    id: str
+    url: str | None
+    path: str | None
+    headline: str
+    date: str | None
+    byline: str | None
+    section: str | None
+    paragraphs: list[str]
+    entities: dict[str, list[str]]
+
+
+@dataclass
 class FacetValue:
     value: str
     count: int

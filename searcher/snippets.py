@@ -1,4 +1,9 @@
-"""Snippets: the best passages of a hit's body with the query's words marked.
+"""Snippets: the passages of a hit that show why it matched, with the query's words marked.
+
+At most two fragments of about SNIPPET_CHARS together, each a whole sentence or cut at a
+word with "…"; never overlapping; a phrase is marked as one phrase and its words are not
+marked alone elsewhere. When no sentence holds more of the query than the lead sentence
+does, the lead is shown: it says what the story is.
 
 Two renderings of the same passages: HTML-safe (every character of article text escaped,
 only our own <mark> tags raw; safe in element content, never put it in an attribute) and
@@ -7,42 +12,193 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass, field
+from typing import Iterable
 
-from whoosh import highlight
+from whoosh import query as wquery
 
-SNIPPET_CHARS = 220
-CONTEXT_CHARS = 70
+SNIPPET_CHARS = 240
+# A second fragment shorter than this reads as noise rather than context.
+MIN_SECOND = 70
 BETWEEN = " … "
-_SENTENCE = re.compile(r"(.+?[.!?])(?:\s|$)", re.S)
+ELLIPSIS = "…"
+_WS = re.compile(r"\s+")
+# A sentence ends at . ! ? (and closing quotes or brackets) before a capital, digit or
+# opening quote; or at a line break. "Mr. Smith" and "U.S. officials" do not end one.
+_SENTENCE_END = re.compile(r"(?<![A-Z])(?<!\b(?:Mr|Dr|St|Ms|Jr|Sr|No|vs))(?<!\bMrs)(?<!\b[A-Z]\.[A-Z])"
+                           r"[.!?]+[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])|\s*\n\s*")
 
 
-class MarkFormatter(highlight.Formatter):
-    between = BETWEEN
+@dataclass(frozen=True)
+class Marks:
+    """What to light in one field: words wherever they occur, phrases only as phrases."""
 
-    def _text(self, text: str) -> str:
-        return html.escape(text)
+    terms: frozenset[str] = frozenset()
+    phrases: tuple[tuple[str, ...], ...] = ()
 
-    def format_token(self, text: str, token, replace: bool = False) -> str:
-        return "<mark>" + html.escape(highlight.get_text(text, token, replace)) + "</mark>"
-
-
-def highlighter(formatter: highlight.Formatter) -> highlight.Highlighter:
-    # Pinpoint fragments use the character offsets stored in the index instead of
-    # re-analysing each hit's whole body.
-    fragmenter = highlight.PinpointFragmenter(maxchars=SNIPPET_CHARS, surround=CONTEXT_CHARS,
-                                              autotrim=True)
-    return highlight.Highlighter(fragmenter=fragmenter, formatter=formatter,
-                                 order=highlight.FIRST)
+    def __bool__(self) -> bool:
+        return bool(self.terms or self.phrases)
 
 
-def first_sentence(body: str, limit: int = SNIPPET_CHARS) -> str:
-    """What a hit shows when the body has none of the query's words."""
-    text = " ".join(body.split())
-    m = _SENTENCE.match(text)
-    sentence = m.group(1) if m else text
-    if len(sentence) > limit:
-        sentence = sentence[:limit].rsplit(" ", 1)[0] + " …"
-    return sentence
+def marks_for(q: wquery.Query | None, matched: Iterable[tuple[str, bytes | str]], fieldname: str) -> Marks:
+    """The marks of `fieldname` from a query and the terms a hit matched (wildcards and fuzzy
+    words already expanded): a word the query has only inside phrases is not lit alone."""
+    words = {t.decode("utf-8") if isinstance(t, bytes) else t for f, t in matched if f == fieldname}
+    phrases: list[tuple[str, ...]] = []
+    loose: set[str] = set()
+    for leaf in (q.leaves() if q is not None else ()):
+        if isinstance(leaf, wquery.Phrase):
+            if leaf.fieldname == fieldname and leaf.words:
+                phrases.append(tuple(leaf.words))
+        else:
+            loose |= {t for f, t in leaf.terms() if f == fieldname and isinstance(t, str)}
+    phrase_only = {w for p in phrases for w in p} - loose
+    return Marks(frozenset(words - phrase_only), tuple(dict.fromkeys(phrases)))
+
+
+@dataclass
+class _Span:
+    start: int
+    end: int
+    key: str | tuple[str, ...]
+
+
+@dataclass
+class _Sentence:
+    start: int
+    end: int
+    spans: list[_Span] = field(default_factory=list)
+
+    @property
+    def keys(self) -> set:
+        return {s.key for s in self.spans}
+
+    def score(self) -> float:
+        return sum(2.0 if isinstance(k, tuple) else 1.0 for k in self.keys) + 0.01 * len(self.spans)
+
+
+def match_spans(text: str, analyzer, marks: Marks) -> list[_Span]:
+    """Where the marks occur in `text`, in order: phrases as one span each."""
+    if not marks or not text:
+        return []
+    tokens = [(t.text, t.pos, t.startchar, t.endchar)
+              for t in analyzer(text, positions=True, chars=True, mode="index")]
+    spans: list[_Span] = []
+    in_phrase: set[int] = set()
+    for phrase in marks.phrases:
+        n = len(phrase)
+        for i in range(len(tokens) - n + 1):
+            if all(tokens[i + k][0] == phrase[k] and tokens[i + k][1] == tokens[i][1] + k for k in range(n)):
+                spans.append(_Span(tokens[i][2], tokens[i + n - 1][3], phrase))
+                in_phrase.update(range(i, i + n))
+    for i, (word, _, start, end) in enumerate(tokens):
+        if word in marks.terms and i not in in_phrase:
+            spans.append(_Span(start, end, word))
+    spans.sort(key=lambda s: (s.start, -s.end))
+    kept: list[_Span] = []
+    for span in spans:  # overlapping phrases ("new york" in "new york times"): the first
+        if not kept or span.start >= kept[-1].end:
+            kept.append(span)
+    return kept
+
+
+def sentences(text: str) -> list[_Sentence]:
+    out, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.start() + len(m.group(0).rstrip())
+        if text[start:end].strip():
+            out.append(_Sentence(start, end))
+        start = m.end()
+    if text[start:].strip():
+        out.append(_Sentence(start, len(text.rstrip())))
+    return out
+
+
+def render(text: str, start: int, end: int, spans: list[_Span]) -> str:
+    """text[start:end], escaped, whitespace collapsed, the spans inside it marked."""
+    out, at = [], start
+    for span in spans:
+        if span.start < start or span.end > end:
+            continue
+        out.append(html.escape(_WS.sub(" ", text[at:span.start])))
+        out.append("<mark>" + html.escape(_WS.sub(" ", text[span.start:span.end])) + "</mark>")
+        at = span.end
+    out.append(html.escape(_WS.sub(" ", text[at:end])))
+    return "".join(out).strip()
+
+
+def _window(text: str, sentence: _Sentence, budget: int) -> tuple[int, int]:
+    """The part of a sentence to show within `budget` characters: all of it, or a window cut
+    at words that starts a little before its first match."""
+    start, end = sentence.start, sentence.end
+    if end - start <= budget:
+        return start, end
+    first, first_end = (sentence.spans[0].start, sentence.spans[0].end) if sentence.spans else (start, start)
+    if first_end - start > budget * 3 // 4:
+        start = max(start, first - budget // 4)
+        space = text.find(" ", start, first)
+        start = space + 1 if space >= 0 else start
+    end = start + budget
+    space = text.rfind(" ", start, end)
+    return start, space if space > start else end
+
+
+def _fragment(text: str, spans: list[_Span], sentence: _Sentence, budget: int) -> tuple[str, bool, bool]:
+    start, end = _window(text, sentence, budget)
+    return render(text, start, end, spans), start > sentence.start, end < sentence.end
+
+
+def snippet(text: str, analyzer, marks: Marks, limit: int = SNIPPET_CHARS) -> str:
+    """The HTML-safe snippet of `text`: see the module's docstring."""
+    spans = match_spans(text, analyzer, marks)
+    if len(_WS.sub(" ", text).strip()) <= limit:
+        return render(text, 0, len(text), spans)
+    parts = sentences(text)
+    if not parts:
+        return ""
+    at = 0
+    for sentence in parts:
+        while at < len(spans) and spans[at].end <= sentence.end:
+            if spans[at].start >= sentence.start:
+                sentence.spans.append(spans[at])
+            at += 1
+    lead = parts[0]
+    best = max(parts, key=lambda s: (s.score(), -s.start))
+    if best.score() <= lead.score() + 0.5:
+        best = lead  # the lead holds as much of the query: it is the better summary
+    chosen = [best]
+    fragments = [_fragment(text, spans, best, limit)]
+    room = limit - len(html.unescape(re.sub("</?mark>", "", fragments[0][0])))
+    if room >= MIN_SECOND:
+        seen = best.keys
+        others = [s for s in parts if s is not best and s.keys - seen]
+        if others:
+            second = max(others, key=lambda s: (len(s.keys - seen), s.score(), -s.start))
+            chosen.append(second)
+            fragments.append(_fragment(text, spans, second, room))
+    order = sorted(range(len(chosen)), key=lambda i: chosen[i].start)
+    out = ""
+    for n, i in enumerate(order):
+        body, cut_left, cut_right = fragments[i]
+        if n == 0:
+            out = (ELLIPSIS + " " if cut_left else "") + body
+        else:
+            adjacent = parts.index(chosen[i]) == parts.index(chosen[order[n - 1]]) + 1
+            joined = not cut_left and not fragments[order[n - 1]][2] and adjacent
+            out += (" " if joined else BETWEEN) + body
+        if n == len(order) - 1 and cut_right:
+            out += " " + ELLIPSIS
+    return out
+
+
+def lead_sentence(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """The first sentence, HTML-safe, cut at a word with "…" when long: what a hit shows
+    when nothing in its body is worth marking."""
+    parts = sentences(text)
+    if not parts:
+        return ""
+    body, _, cut = _fragment(text, [], parts[0], limit)
+    return body + (" " + ELLIPSIS if cut else "")
 
 
 def html_to_terminal(snippet_html: str, bold: bool) -> str:

@@ -210,7 +210,8 @@ class _Hrefs(HTMLParser):
 
 def test_only_http_urls_become_links_on_the_page(hostile_client):
     page = hostile_client.get("/search?q=zebra&per_page=20").get_data(as_text=True)
-    assert "crossing 0</h2>" in page and "crossing 6</h2>" in page  # shown, without a link
+    assert "crossing 0</a></h2>" in page and "crossing 6</a></h2>" in page  # linked to their page here
+    assert page.count('<h2><a href="/article/') >= 6
     parser = _Hrefs()
     parser.feed(page)
     outside = [h for h in parser.hrefs if not (h.startswith("/") and not h.startswith("//")) and not h.startswith("#")]

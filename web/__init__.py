@@ -9,7 +9,7 @@ from flask import Flask
 from indexer.store import default_index_dir
 from searcher import Archive
 
-from . import api, ingest, pages, security
+from . import api, article_page, ingest, pages, security
 from .params import refuse_many_parameters
 
 
@@ -17,7 +17,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. Config keys: INDEX (index directory), CORS_ORIGINS (origins allowed to
     call /api/*; none by default), SEARCH_TIME_LIMIT (seconds), SITE_NAME, BASE_URL (the
     public address absolute urls in the feed and OpenSearch description start with; the
-    request's own address when unset)."""
+    request's own address when unset), URL_TEMPLATE (a public url made of an article's file
+    path, `{path}` in it, for articles without a url of their own), ARTICLE_NOINDEX (article
+    pages ask search engines not to index them)."""
     app = Flask(__name__)
     app.config.update(
         INDEX=str(default_index_dir()),
@@ -25,6 +27,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SEARCH_TIME_LIMIT=3.0,
         SITE_NAME="London Daily",
         BASE_URL=None,
+        URL_TEMPLATE=None,
+        ARTICLE_NOINDEX=False,
     )
     app.json.sort_keys = False  # the API's objects keep the CLI's --json key order
     if config:
@@ -33,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                                  time_limit=float(app.config["SEARCH_TIME_LIMIT"]))
     app.before_request(refuse_many_parameters)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(article_page.bp)
     app.register_blueprint(api.bp)
     api.init_app(app)
     security.init_app(app)

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, NotFound
 
 from indexer.store import IndexProblem
 from searcher import Archive, QueryError
 
 from .params import request_from_args
+from .urls import reader_link
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -36,6 +37,10 @@ def init_app(app) -> None:
     def http_error(exc: HTTPException):
         if request.path.startswith("/api/"):
             return jsonify(error=exc.description), exc.code
+        if exc.code == 404:
+            return render_template("error.html", title="Page not found", message=exc.description
+                                   if exc.description != NotFound.description else
+                                   "There is no page at this address. Try searching for what you were looking for."), 404
         return exc
 
     @app.errorhandler(Exception)
@@ -49,13 +54,20 @@ def init_app(app) -> None:
 @bp.get("/search")
 def search():
     """The same object as `newsdesk search --json`."""
-    return jsonify(archive().search(request_from_args(request.args)).as_json())
+    data = archive().search(request_from_args(request.args)).as_json()
+    for hit in data["hits"]:
+        hit["link"] = reader_link(hit["id"], hit["url"], hit["path"])
+    return jsonify(data)
 
 
 @bp.get("/suggest")
 def suggest():
     q = request.args.get("q", "")[:100]
-    return jsonify(query=q, suggestions=archive().suggest(q))
+    suggestions = archive().suggest(q)
+    for item in suggestions:
+        if item["kind"] == "headline":
+            item["link"] = reader_link(item["id"], item.get("url"), item.get("path"))
+    return jsonify(query=q, suggestions=suggestions)
 
 
 @bp.get("/related")
@@ -68,4 +80,4 @@ def related():
         hits = archive().related(article_id, limit=limit)
     except KeyError:
         return jsonify(error=f"no article with id {article_id!r}"), 404
-    return jsonify(id=article_id, related=[asdict(h) for h in hits])
+    return jsonify(id=article_id, related=[{**asdict(h), "link": reader_link(h.id, h.url, h.path)} for h in hits])

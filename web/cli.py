@@ -361,6 +361,16 @@ def _base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     return value.strip().rstrip("/")
 
 
+def _url_template(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--url-template: an absolute http(s) url with {path} in it."""
+    if value is None:
+        return None
+    parts = urlsplit(value.strip().replace("{path}", "x"))
+    if "{path}" not in value or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise click.BadParameter("give an http(s) url with {path} in it, e.g. 'https://news.example/{path}'")
+    return value.strip()
+
+
 @main.command()
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -375,8 +385,14 @@ def _base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> 
               help="The site's public address (https://news.example): absolute urls in the Atom "
                    "feed and the OpenSearch description start with it [default: the address each "
                    "request was sent to, from its Host header].")
+@click.option("--url-template", callback=_url_template,
+              help="A public url made of an article's file path, for articles without a url of their "
+                   "own: 'https://www.londondaily.example/{path}' ({path} is the path relative to the "
+                   "indexed folder) [default: the article's page on this site, /article/<id>].")
+@click.option("--article-noindex", is_flag=True,
+              help="Article pages ask search engines not to index them (robots noindex).")
 def serve(index_path: Path | None, host: str, port: int, threads: int, cors_origins: tuple[str, ...],
-          ingest_token_file, base_url: str | None) -> None:
+          ingest_token_file, base_url: str | None, url_template: str | None, article_noindex: bool) -> None:
     """Serve the search page and JSON API with waitress (a production WSGI server).
 
     New commits to the index become visible between requests, without a restart.
@@ -396,7 +412,8 @@ def serve(index_path: Path | None, host: str, port: int, threads: int, cors_orig
         _error(f"{ingest_token_file.name}: the ingest token must be at least 16 characters")
         sys.exit(2)
     app = create_app({"INDEX": str(ix_dir.root), "CORS_ORIGINS": list(cors_origins),
-                      "INGEST_TOKEN": token, "BASE_URL": base_url})
+                      "INGEST_TOKEN": token, "BASE_URL": base_url, "URL_TEMPLATE": url_template,
+                      "ARTICLE_NOINDEX": article_noindex})
     try:
         server = waitress.create_server(app, host=host, port=port, threads=threads, ident="newsdesk")
     except OSError as exc:

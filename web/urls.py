@@ -6,7 +6,7 @@ Request parameters are never passed to url_for as keywords: `endpoint=`, `_metho
 is built from the configured BASE_URL, not from the Host header a client sent."""
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from flask import current_app, request, url_for
 from werkzeug.datastructures import MultiDict
@@ -60,3 +60,18 @@ def article_link(url: str | None) -> str | None:
     if parts.scheme.lower() not in LINK_SCHEMES or not host:
         return None
     return url
+
+
+def reader_link(article_id: str, url: str | None, path: str | None) -> str:
+    """Where a hit's headline leads a reader: the article's own url when it is a safe link,
+    else the public url URL_TEMPLATE makes of its file path, else its page on this site.
+    Never a file path of the server."""
+    own = article_link(url)
+    if own:
+        return own
+    template = current_app.config.get("URL_TEMPLATE")
+    if template and path:
+        made = article_link(template.replace("{path}", quote(path, safe="/")))
+        if made:
+            return made
+    return url_for("articles.article", article_id=article_id)

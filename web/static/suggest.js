@@ -31,6 +31,11 @@
   function choose(index) {
     var item = items[index];
     if (!item) return;
+    if (item.kind === "headline" && item.link) {  // a headline names one article: open it
+      close();
+      window.location.assign(item.link);
+      return;
+    }
     input.value = item.kind === "headline" ? item.value : '"' + item.value + '"';
     close();
     input.form.submit();
