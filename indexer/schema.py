@@ -7,7 +7,7 @@ from whoosh.lang.stopwords import stoplists
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 # Bumped whenever a field or analyzer changes; an index of another version must be rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Entity lists are stored as one comma-joined value per kind.
 ENTITY_FIELDS = ("people", "organisations", "places")
@@ -53,6 +53,9 @@ def build_schema() -> Schema:
         org=TEXT(analyzer=names),
         place=TEXT(analyzer=names),
         entity=TEXT(analyzer=names),
+        # MinHash band keys of the body (indexer/stories.py): articles sharing one are one
+        # story, listed once. A column, read per commit; never searched by readers.
+        story=KEYWORD(commas=True, sortable=True, scorable=False),
     )
 
 

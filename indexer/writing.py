@@ -22,6 +22,7 @@ from .durable import DurableWriter
 from .ids import IdClaims
 from .segments import keep_unmerged, merge_plan, split, write_segments
 from .sources import Source, scan
+from .stories import story_bands
 from .store import IndexDir
 
 # Articles per commit: a bulk run's segments (one per worker) are never merged again, so
@@ -81,6 +82,9 @@ def article_document(article: Article, source: str) -> dict:
             all_names.extend(names)
     if all_names:
         doc["entity"] = " , ".join(all_names)
+    bands = story_bands(article.body)
+    if bands:
+        doc["story"] = bands
     return doc
 
 

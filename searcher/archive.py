@@ -31,9 +31,9 @@ from indexer.store import IndexDir
 from .filters import Filter
 from .query import ParsedQuery, parse_query
 from .request import QueryError, SearchRequest, day_end
-from .results import FacetValue, FullArticle, Hit, SearchResult
+from .results import FacetValue, FullArticle, Hit, SearchResult, Similar
 from .scoring import NewsBM25F, RecencyBM25F, bm25f
-from . import block_cache, bulk_scores, docsets, expansion, matched_terms, snippets, spelling
+from . import block_cache, bulk_scores, docsets, expansion, matched_terms, snippets, spelling, stories
 from .tables import DocTables, SharedTables
 
 FACET_FIELDS = (*ENTITY_FIELDS, "section")
@@ -48,6 +48,8 @@ OPEN_ATTEMPTS = 3
 # rather than by Whoosh's collector.
 SCORE_EACH_MAX = 2000
 _UNDATED_LAST = 2 ** 64
+# Story mates listed under a hit ("3 similar articles"), at most.
+MAX_SIMILAR = 10
 
 
 @dataclass
@@ -94,6 +96,9 @@ class _View:
 
     def names_by_doc(self, kind: str) -> list[tuple[str, ...]]:
         return self.tables.names_by_doc(self.reader, kind)
+
+    def stories(self) -> array:
+        return self.tables.stories(self.reader)
 
     def months_by_doc(self) -> list[str | None]:
         return self.tables.months_by_doc(self.reader)
@@ -229,33 +234,62 @@ class Archive:
         sort = request.sort if not (parsed.browse and request.sort == "relevance") else "newest"
         limit = request.page * request.per_page
         scored = self._all_scored(view, request, q, deadline) if sort == "relevance" else None
+        terms: set[matched_terms.Term] = set()
         if scored is not None:
             docs = list(scored.scores)
             if filters is not None:
                 docs = [d for d in docs if filters.allows(d)]
-            results = searching.Results(searcher, q, scored.best(docs, limit))
-            page_hits = results[(request.page - 1) * request.per_page:limit]
-            matched_terms.attach(results, scored.terms_of([hit.docnum for hit in page_hits]))
             partial = scored.partial
+
+            def rank(n: int):
+                return searching.Results(searcher, q, scored.best(docs, n))
         else:
             matches = docsets.matching_docs(searcher, q, deadline)
             docs = matches.docs if filters is None else [d for d in matches.docs if filters.allows(d)]
             partial = matches.partial
-            if not docs:
-                results = searching.Results(searcher, q, [])
-                terms: set[matched_terms.Term] = set()
-            elif sort == "relevance":
-                results, terms, cut = self._ranked(view, request, q, docs, filters is not None, limit, deadline)
-                partial = partial or cut
-            else:
-                results = searching.Results(searcher, q, _by_date(view.dates(), docs, limit, sort == "newest"))
+
+            def rank(n: int):
+                nonlocal terms, partial
+                if not docs:
+                    return searching.Results(searcher, q, [])
+                if sort == "relevance":
+                    results, terms, cut = self._ranked(view, request, q, docs, filters is not None, n, deadline)
+                    partial = partial or cut
+                    return results
                 terms = matched_terms.query_terms(searcher, q)
-            page_hits = results[(request.page - 1) * request.per_page:limit]
+                return searching.Results(searcher, q, _by_date(view.dates(), docs, n, sort == "newest"))
+        story = view.stories() if request.collapse else None
+        results, shown = _collapsed(rank, limit, len(docs), story)
+        page_hits = [results[i] for i in shown[(request.page - 1) * request.per_page:limit]]
+        if scored is not None:
+            matched_terms.attach(results, scored.terms_of([hit.docnum for hit in page_hits]))
+        else:
             matched_terms.record(results, terms, (hit.docnum for hit in page_hits))
+        hits = self._hits(results, page_hits, scored=sort == "relevance")
+        if story is not None:
+            self._add_similar(view, hits, [hit.docnum for hit in page_hits], docs, story)
+        total = len(docs) if story is None else len({story[d] for d in docs})
         return SearchResult(
-            query=request.query, total=len(docs), page=request.page, per_page=request.per_page,
-            hits=self._hits(results, page_hits, scored=sort == "relevance"),
-            facets=self._facets(view, docs), match=match, sort=sort, partial=partial)
+            query=request.query, total=total, page=request.page, per_page=request.per_page,
+            hits=hits, facets=self._facets(view, docs), match=match, sort=sort, partial=partial,
+            articles=len(docs))
+
+    def _add_similar(self, view: _View, hits: list[Hit], docnums: list[int], docs: list[int],
+                     story: array) -> None:
+        """Each shown hit's story mates among the matches, newest first."""
+        wanted = {story[d]: d for d in docnums}
+        mates: dict[int, list[int]] = {}
+        for d in docs:
+            leader = wanted.get(story[d])
+            if leader is not None and d != leader:
+                mates.setdefault(leader, []).append(d)
+        dates = view.dates()
+        for hit, docnum in zip(hits, docnums):
+            for d in sorted(mates.get(docnum, []), key=lambda d: -dates[d])[:MAX_SIMILAR]:
+                stored = view.searcher.stored_fields(d)
+                hit.similar.append(Similar(
+                    id=stored["id"], url=stored.get("url"), path=stored.get("path"),
+                    headline=stored.get("headline", ""), date=_iso(stored.get("date"), stored.get("date_offset"))))
 
     def _all_scored(self, view: _View, request: SearchRequest, q: query.Query,
                     deadline: float) -> bulk_scores.Scored | None:
@@ -344,10 +378,16 @@ class Archive:
             if not parts:
                 return []
             related_query = query.Or(parts)
+            story = view.stories()
+            twins = [d for d in range(len(story)) if story[d] == story[docnum]]
+            mask = query.Or([query.Term("id", searcher.stored_fields(d)["id"]) for d in twins])
             with view.weighting(recency=True):
-                results = searcher.search(related_query, limit=limit, mask=query.Term("id", article_id))
+                results = searcher.search(related_query, limit=limit * 3, mask=mask)
             # results[:], not list(results): list() asks len(), which counts every match.
-            return self._hits(results, results[:], scored=True, lead_only=True)
+            ranked = results[:]
+            firsts = set(stories.leaders((hit.docnum for hit in ranked), story))
+            shown = [hit for hit in ranked if hit.docnum in firsts][:limit]
+            return self._hits(results, shown, scored=True, lead_only=True)
 
     def article(self, article_id: str) -> FullArticle:
         """One article whole, for its page; KeyError when the index has none with that id."""
@@ -448,6 +488,22 @@ class Archive:
         matches = docsets.matching_docs(searcher, better, deadline).docs
         more = sum(1 for d in matches if filters is None or filters.allows(d))
         return corrected if more > found else None
+
+
+def _collapsed(rank, limit: int, matches: int, story: array | None) -> tuple[object, list[int]]:
+    """The ranked results and the positions in them to list: every one, or the first of
+    each story. Ranks more when twins leave fewer than `limit` stories in the top."""
+    fetch = limit
+    while True:
+        results = rank(fetch)
+        if story is None:
+            return results, list(range(results.scored_length()))
+        docnums = [results.docnum(i) for i in range(results.scored_length())]
+        firsts = set(stories.leaders(docnums, story))
+        shown = [i for i, d in enumerate(docnums) if d in firsts]
+        if len(shown) >= limit or len(docnums) < fetch or fetch >= matches:
+            return results, shown
+        fetch *= 4
 
 
 def _score_each(searcher, q: query.Query, docs: list[int], limit: int,

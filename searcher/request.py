@@ -27,6 +27,8 @@ class SearchRequest:
     entities: list[str] = field(default_factory=list)
     section: str | None = None
     recency: bool = True
+    # One story once: exact and near-duplicate articles collapse into their best-ranked one.
+    collapse: bool = True
     # The faces keep the defaults; a trusted caller (the relevance benchmark's long CISI
     # queries) may raise them.
     max_chars: int = MAX_QUERY_CHARS

@@ -5,6 +5,17 @@ from dataclasses import asdict, dataclass, field
 
 
 @dataclass
+class Similar:
+    """Another article of a hit's story (an exact or near duplicate) that also matched."""
+
+    id: str
+    url: str | None
+    path: str | None
+    headline: str
+    date: str | None
+
+
+@dataclass
 class Hit:
     id: str
     url: str | None
@@ -17,6 +28,7 @@ class Hit:
     byline: str | None = None
     section: str | None = None
     headline_html: str = ""
+    similar: list[Similar] = field(default_factory=list)
 
 
 @dataclass
@@ -55,6 +67,8 @@ class SearchResult:
     notice: str | None = None
     partial: bool = False
     seconds: float = 0.0
+    # Matching articles; `total` counts stories (what is listed and paged) when collapsed.
+    articles: int = 0
 
     @property
     def pages(self) -> int:

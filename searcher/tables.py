@@ -19,6 +19,8 @@ from whoosh.util.times import long_to_datetime
 
 from indexer.schema import split_names
 
+from .stories import story_of
+
 # Filter document sets kept per commit (one byte per document each).
 MAX_CACHED_DOCSETS = 64
 # Date-column units (microseconds) in a day.
@@ -137,6 +139,10 @@ class DocTables:
         def leaf_months(leaf) -> list:
             return _months(self._segments.get(leaf, "dates", _leaf_dates))
         return self._table("months", lambda: self._joined(reader, "months", leaf_months, []))
+
+    def stories(self, reader) -> array:
+        """Each document's story (searcher/stories.py): articles sharing a band key are one."""
+        return self._table("stories", lambda: story_of(self.names_by_doc(reader, "story")))
 
     def name_counts(self, reader, kind: str) -> Counter:
         """Every name of a kind with the number of live articles naming it (for suggestions)."""

@@ -21,6 +21,7 @@ from .conftest import EXAMPLES, REPO
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 AXE = Path(os.environ.get("NEWSDESK_AXE", REPO / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"))
+TWIN_HEADLINE = "Austin and Shoigu talk for the first time since October after drone downing"
 XSS_BODY = "Hostile text <script>alert(1)</script> and <img src=x onerror=alert(1)> in a kettle story."
 
 pytestmark = pytest.mark.skipif(
@@ -41,6 +42,10 @@ def server(tmp_path_factory):
         shutil.copy(path, articles / path.name)
     (articles / "hostile.jsonl").write_text(json.dumps(
         {"id": "hostile", "headline": "Kettle <b>prices</b> & alert", "date": "2026-01-02", "body": XSS_BODY}) + "\n")
+    # The drone story filed again under a new headline: one story, listed once.
+    story = (EXAMPLES / "london-daily-us-russia-drone.txt").read_text(encoding="utf-8")
+    (articles / "london-daily-us-russia-drone-update.txt").write_text(
+        story.replace("US, Russian military chiefs resume contact to discuss drone", TWIN_HEADLINE), encoding="utf-8")
     index = tmp_path_factory.mktemp("ix") / "ix"
     update_index([articles], IndexDir(index), workers=1)
     port = _free_port()
@@ -130,7 +135,8 @@ def test_autocomplete_by_keyboard(server, browser):
     box.send_keys(Keys.ENTER)
     wait_for(browser, ".hit")
     assert browser.find_element(By.ID, "q").get_attribute("value") == '"Lloyd Austin"'
-    assert "US, Russian military chiefs" in browser.find_element(By.CSS_SELECTOR, ".hit h2").text
+    first = browser.find_element(By.CSS_SELECTOR, ".hit h2").text
+    assert "US, Russian military chiefs" in first or first == TWIN_HEADLINE
 
 
 def test_escape_closes_suggestions(server, browser):
@@ -157,7 +163,7 @@ def test_facet_preset_newest_and_paging(server, browser):
     assert "range=year" in browser.current_url and "entity=Ukraine" in browser.current_url
     browser.find_element(By.LINK_TEXT, "Newest").click()
     wait_for(browser, ".hit")
-    dates = [t.get_attribute("datetime") for t in browser.find_elements(By.CSS_SELECTOR, ".hit time")]
+    dates = [t.get_attribute("datetime") for t in browser.find_elements(By.CSS_SELECTOR, ".hit .meta time")]
     assert dates == sorted(dates, reverse=True) and len(dates) == 2
 
     browser.get(server + "/search?q=*&per_page=3")
@@ -250,7 +256,7 @@ def test_oldest_sort_past_the_end_and_404(server, browser):
     browser.get(server + "/search?q=*")
     browser.find_element(By.LINK_TEXT, "Oldest").click()
     wait_for(browser, ".hit")
-    dates = [t.get_attribute("datetime") for t in browser.find_elements(By.CSS_SELECTOR, ".hit time")]
+    dates = [t.get_attribute("datetime") for t in browser.find_elements(By.CSS_SELECTOR, ".hit .meta time")]
     assert dates == sorted(dates) and len(dates) >= 5
     browser.get(server + "/search?q=*&per_page=3&page=9999")
     notice = wait_for(browser, "#past-end")
@@ -321,6 +327,35 @@ def test_month_chart_is_a_time_axis(server, browser):
     assert caption.startswith("Articles per month, ") and " to " in caption
     ticks = [t.text for t in browser.find_elements(By.CSS_SELECTOR, ".chart text.axis")]
     assert len(ticks) >= 2
+
+
+def test_the_same_story_is_listed_once(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/search?q=drone")
+    wait_for(browser, ".hit")
+    headlines = [h.text for h in browser.find_elements(By.CSS_SELECTOR, ".hit h2")]
+    assert len(headlines) == 3 and count_text(browser) == "3 articles for “drone”"
+    assert sum("Russian military chiefs" in h or h == TWIN_HEADLINE for h in headlines) == 1
+    similar = browser.find_element(By.CSS_SELECTOR, ".hit details.similar")
+    summary = similar.find_element(By.TAG_NAME, "summary")
+    assert summary.text == "1 similar article"
+    link = similar.find_element(By.CSS_SELECTOR, "li a")
+    assert not link.is_displayed()
+    summary.click()
+    assert link.is_displayed() and link.text in {TWIN_HEADLINE, "US, Russian military chiefs resume contact to discuss drone"}
+    link.click()
+    wait_for(browser, "#article-headline")
+    related = {a.text for a in browser.find_elements(By.CSS_SELECTOR, ".related-hit a")}
+    assert related and not related & {TWIN_HEADLINE, "US, Russian military chiefs resume contact to discuss drone"}
+    every = json.load(urllib.request.urlopen(server + "/api/search?q=drone&collapse=0"))
+    assert every["total"] == every["articles"] == 4
+    browser.get(server + "/search?q=*&per_page=3")
+    shown = []
+    for page in (1, 2, 3):
+        browser.get(server + f"/search?q=*&per_page=3&page={page}")
+        shown += [h.text for h in browser.find_elements(By.CSS_SELECTOR, ".hit h2")]
+    assert len(shown) == len(set(shown)) == 9  # 10 articles, 9 stories, every story on one page
 
 
 def test_screenshots_desktop_and_phone(server, browser):

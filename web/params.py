@@ -53,7 +53,8 @@ def _filters(args: MultiDict) -> list[str]:
 
 
 def request_from_args(args: MultiDict, today: dt.date | None = None) -> SearchRequest:
-    """Read q, page, per_page, match, sort, since, until, range, entity (repeatable), section."""
+    """Read q, page, per_page, match, sort, since, until, range, entity (repeatable), section,
+    collapse (0: list every version of a story)."""
     today = today or dt.date.today()
     since = parse_date(args["since"]) if args.get("since") else None
     until = parse_date(args["until"]) if args.get("until") else None
@@ -72,4 +73,5 @@ def request_from_args(args: MultiDict, today: dt.date | None = None) -> SearchRe
         until=until,
         entities=_filters(args),
         section=args.get("section") or None,
+        collapse=args.get("collapse", "1").strip() != "0",
     ).validate()

@@ -1,0 +1,39 @@
+"""Stories: articles that share a MinHash band key (indexer/stories.py) are one story, and a
+result list shows each story once, its best-ranked article standing for the others."""
+from __future__ import annotations
+
+from array import array
+from typing import Iterable, Sequence
+
+
+def story_of(bands_by_doc: Sequence[tuple[str, ...]]) -> array:
+    """Each document's story: the lowest document number of the articles joined to it by
+    shared band keys (union-find over the keys; a document with none is its own story)."""
+    parent = array("q", range(len(bands_by_doc)))
+
+    def root(doc: int) -> int:
+        while parent[doc] != doc:
+            parent[doc] = parent[parent[doc]]
+            doc = parent[doc]
+        return doc
+
+    first_with: dict[str, int] = {}
+    for doc, bands in enumerate(bands_by_doc):
+        for key in bands:
+            other = first_with.setdefault(key, doc)
+            if other != doc:
+                a, b = root(doc), root(other)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    return array("q", (root(doc) for doc in range(len(parent))))
+
+
+def leaders(ranked: Iterable[int], story: Sequence[int]) -> list[int]:
+    """The first-ranked article of each story, in rank order."""
+    seen: set[int] = set()
+    out = []
+    for doc in ranked:
+        if story[doc] not in seen:
+            seen.add(story[doc])
+            out.append(doc)
+    return out
