@@ -343,3 +343,23 @@ def test_a_parser_bug_on_one_file_is_named_and_the_run_goes_on(tmp_path, monkeyp
     summary, problems = index(src, tmp_path / "ix")
     assert problems == ["a.txt: parser crashed: TypeError: a parser bug"]
     assert summary.failed == 1 and ids(tmp_path / "ix") == ["b.txt"]
+
+
+def test_watch_names_a_problem_that_stays_once(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text(story("Inside story"))
+    (src / "passwd.txt").symlink_to("/etc/passwd")
+    proc = subprocess.Popen([sys.executable, "-m", "web.cli", "index", str(src), "--index", str(tmp_path / "ix"),
+                             "--no-entities", "--watch", "--interval", "0.2"],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        end = time.time() + 20
+        while time.time() < end and not (tmp_path / "ix" / "current").exists():
+            time.sleep(0.1)
+        time.sleep(1.5)  # several passes
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert "Stopped." in out and proc.returncode == 1
+    assert err.count("passwd.txt: symlink to /etc/passwd") == 1, err
