@@ -168,8 +168,10 @@ class IndexDir:
         return repaired
 
     @contextmanager
-    def writer_lock(self) -> Iterator[None]:
-        """One indexer at a time; the kernel drops the flock when its holder dies."""
+    def writer_lock(self) -> Iterator[int]:
+        """One indexer at a time; the kernel drops the flock when its holder dies (and every
+        process it forked has closed the descriptor, see indexer.workers). Yields the lock's
+        file descriptor."""
         self.root.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -180,6 +182,6 @@ class IndexDir:
                 raise IndexerBusy(f"another indexer (pid {pid}) is running on {self.root}") from None
             os.ftruncate(fd, 0)
             os.pwrite(fd, str(os.getpid()).encode(), 0)
-            yield
+            yield fd
         finally:
             os.close(fd)

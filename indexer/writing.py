@@ -5,13 +5,12 @@ those files become visible together: the manifest is saved right after the commi
 from __future__ import annotations
 
 import os
-import signal
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterator
+
+from whoosh.reading import TermNotFound
 
 from .article import Article
 from .errors import ParseError
@@ -24,6 +23,7 @@ from .segments import keep_unmerged, merge_plan, split, write_segments
 from .sources import Source, scan
 from .stories import story_bands
 from .store import IndexDir
+from .workers import Pools, retry_on_worker_death, run_all
 
 # Articles per commit: a bulk run's segments (one per worker) are never merged again, so
 # they are made large; a killed run loses at most this many articles' work.
@@ -32,6 +32,9 @@ BATCH_ARTICLES = 20_000
 WRITER_MB = 256
 # Files parsed ahead of the writer, per worker.
 PARSE_AHEAD = 2
+# Tries of a commit's segment writing when a worker writing them dies.
+SEGMENT_ATTEMPTS = 3
+WORKER_DIED = "the worker process parsing it died twice (killed, or out of memory)"
 
 
 @dataclass
@@ -127,8 +130,8 @@ def update_index(
 ) -> Summary:
     """Bring the index in line with the files under `paths`.
 
-    `should_stop` is asked after each commit: when it says yes the run ends there, and the
-    files not yet committed are picked up by the next run."""
+    `should_stop` is asked after each parsed file: when it says yes what is parsed is
+    committed and the run ends there; the other files are picked up by the next run."""
     started = time.monotonic()
     summary = Summary(dry_run=dry_run)
 
@@ -136,7 +139,7 @@ def update_index(
         summary.failures.append((path, reason))
         on_error(path, reason)
     workers = workers or os.cpu_count() or 1
-    with index_dir.writer_lock():
+    with index_dir.writer_lock() as lock_fd:
         live = index_dir.current()
         if live is not None and not rebuild:
             index_dir.check_version(live)
@@ -212,8 +215,8 @@ def update_index(
                         writer.add_document(**doc)
                 # Planned after the deletions, which the merging worker sees in the segments.
                 merging = merge_plan(writer.segments)
-                writer.add_segments(write_segments(pools.segments, gen, parts if in_workers else [],
-                                                   merging, WRITER_MB))
+                writer.add_segments(retry_on_worker_death(pools, SEGMENT_ATTEMPTS, lambda: write_segments(
+                    pools.segments, gen, parts if in_workers else [], merging, WRITER_MB)))
             except BaseException:
                 writer.cancel()
                 raise
@@ -222,10 +225,13 @@ def update_index(
                 committed_ids.update(doc["id"] for doc in docs)
             for key in batch.deleted_sources:
                 manifest.files.pop(key, None)
+            # What the commit holds, counted from it, not what was parsed: the manifest never
+            # claims an article the index lacks, and the run reports only visible articles.
+            visible = _live_counts(ix, list(batch.sources))
             for key, state in batch.sources.items():
-                old = manifest.files.get(key)
-                if state.error is not None and old is not None:
-                    state.articles = old.articles
+                state.articles = visible[key]
+                if state.error is None:
+                    summary.articles += state.articles
                 manifest.files[key] = state
             manifest.generation = ix.latest_generation()
             manifest.save(gen)
@@ -245,67 +251,48 @@ def update_index(
                 for article in result.articles:
                     batch.articles[article.id] = (article, src.key)
                 state.articles = len(result.articles)
-                summary.articles += len(result.articles)
                 if src.key in manifest.files:
                     summary.updated += 1
                 else:
                     summary.added += 1
             batch.sources[src.key] = state
 
-        with _Pools(workers) as pools:
-            for src, sha1, result in _parse_all(todo, with_entities, pools, on_progress):
+        with Pools(workers, (lock_fd,)) as pools:
+            for src, sha1, result in _parse_all(todo, with_entities, pools, on_progress, on_error):
                 parsed(src, sha1, result)
+                if should_stop():  # what is parsed is committed, the rest left for the next run
+                    commit()
+                    summary.stopped = True
+                    break
                 if len(batch) >= batch_articles:
                     commit()
                     batch = _Batch()
-                    if should_stop():
-                        summary.stopped = True
-                        break
             if not summary.stopped and (batch.sources or batch.deleted_sources or gen != live):
                 commit()
         claims.close()
-        if gen != live:
+        if gen != live and not summary.stopped:  # a stopped rebuild never goes live
             index_dir.activate(gen)
         ix.close()
     summary.seconds = time.monotonic() - started
     return summary
 
 
-def _ignore_interrupts() -> None:
-    """Ctrl-C is the parent's to handle (it stops after a commit); workers just finish."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _live_counts(ix, keys: list[str]) -> dict[str, int]:
+    """Live articles per source in the newest commit."""
+    counts = {}
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        for key in keys:
+            try:
+                counts[key] = sum(1 for _ in reader.postings("source", key).all_ids())
+            except TermNotFound:
+                counts[key] = 0
+    return counts
 
 
-class _Pools:
-    """Worker processes, started when first needed: one pool parses files (and runs NER),
-    the other writes segments at commit, so a commit never queues behind parsing."""
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self._parse: ProcessPoolExecutor | None = None
-        self._segments: ProcessPoolExecutor | None = None
-
-    def parse(self) -> ProcessPoolExecutor:
-        if self._parse is None:
-            self._parse = ProcessPoolExecutor(self.workers, initializer=_ignore_interrupts)
-        return self._parse
-
-    def segments(self) -> ProcessPoolExecutor:
-        if self._segments is None:
-            self._segments = ProcessPoolExecutor(self.workers, initializer=_ignore_interrupts)
-        return self._segments
-
-    def __enter__(self) -> "_Pools":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for pool in (self._parse, self._segments):
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
-
-
-def _parse_all(todo: list[tuple[Source, str]], with_entities: bool, pools: _Pools,
-               on_progress: Callable[[int, int], None]) -> Iterator[tuple[Source, str, ParsedFile | str]]:
+def _parse_all(todo: list[tuple[Source, str]], with_entities: bool, pools: Pools,
+               on_progress: Callable[[int, int], None],
+               on_error: Callable[[str, str], None]) -> Iterator[tuple[Source, str, ParsedFile | str]]:
     """Parsed files as they finish. At most a few files are parsed ahead of the writer, so
     memory stays flat however large the run."""
     total = len(todo)
@@ -314,25 +301,16 @@ def _parse_all(todo: list[tuple[Source, str]], with_entities: bool, pools: _Pool
             yield src, sha1, _parse_job(str(src.path), str(src.root), with_entities)
             on_progress(done, total)
         return
-    pool = pools.parse()
-    waiting = iter(todo)
-    running: dict[Future, tuple[Source, str]] = {}
-    done = 0
 
-    def submit(count: int) -> None:
-        for src, sha1 in islice(waiting, count):
-            running[pool.submit(_parse_job, str(src.path), str(src.root), with_entities)] = (src, sha1)
+    def job(entry: tuple[Source, str]) -> tuple:
+        return _parse_job, str(entry[0].path), str(entry[0].root), with_entities
 
-    submit(PARSE_AHEAD * pools.workers)
-    while running:
-        finished, _ = wait(running, return_when=FIRST_COMPLETED)
-        for future in finished:
-            src, sha1 = running.pop(future)
-            try:
-                result = future.result()
-            except Exception as exc:  # a worker died (e.g. out of memory): name the file, go on
-                result = f"parser crashed: {type(exc).__name__}: {exc}"
-            done += 1
-            yield src, sha1, result
-            on_progress(done, total)
-        submit(len(finished))
+    def worker_died(entries: list[tuple[Source, str]]) -> None:
+        on_error(", ".join(src.path.as_posix() for src, _ in entries),
+                 "a worker process died (killed, or out of memory) while parsing these; "
+                 "parsing them again one at a time")
+
+    results = run_all(todo, job, pools, PARSE_AHEAD, lambda entry: WORKER_DIED, worker_died)
+    for done, ((src, sha1), result) in enumerate(results, 1):
+        yield src, sha1, result
+        on_progress(done, total)

@@ -249,12 +249,13 @@ def test_articles_of_a_file_deleted_after_a_lost_manifest_are_removed(articles_d
     assert "london-daily-thames-barrier.txt" not in ids(root) and len(ids(root)) == 7
 
 
-def test_stop_after_a_commit_leaves_the_rest_for_the_next_run(tmp_path):
+def test_a_stop_commits_what_is_parsed_and_leaves_the_rest_for_the_next_run(tmp_path):
     bbc = corpus("bbc-news", "tech")
     root = tmp_path / "ix"
+    asked = iter(range(1, 1000))
     first = update_index([bbc], IndexDir(root), with_entities=False, workers=1, batch_articles=50,
-                         should_stop=lambda: True)
-    assert first.stopped and 50 <= len(ids(root)) < 401
+                         should_stop=lambda: next(asked) >= 60)
+    assert first.stopped and (first.added, first.articles) == (60, 60) and len(ids(root)) == 60
     second = update_index([bbc], IndexDir(root), with_entities=False, workers=1)
     assert len(ids(root)) == 401
-    assert (second.added, second.updated, second.unchanged) == (401 - first.added, 0, first.added)
+    assert (second.added, second.updated, second.unchanged) == (401 - 60, 0, 60)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -122,9 +123,7 @@ def index(paths: tuple[Path | str, ...], index_path: Path | None, rebuild: bool,
     """
     ix_dir = _index_dir(index_path)
     stop = threading.Event()
-    if watch:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
+    _stop_on_signals(stop)
     failed = False
     first = True
     urls = [p for p in paths if isinstance(p, str)]
@@ -152,6 +151,23 @@ def index(paths: tuple[Path | str, ...], index_path: Path | None, rebuild: bool,
     if watch:
         click.echo("Stopped.")
     sys.exit(1 if failed else 0)
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    """Ctrl-C or SIGTERM (systemd, a cron timeout) stops the run after committing what is
+    parsed; a second one stops it at once (what is committed stays)."""
+    parent = os.getpid()
+
+    def handler(sig: int, frame) -> None:
+        if stop.is_set() or os.getpid() != parent:  # (a worker forked before it reset this)
+            signal.signal(sig, signal.SIG_DFL)
+            os.kill(os.getpid(), sig)
+            return
+        stop.set()
+        click.echo("Stopping after the current commit (once more to stop at once).", err=True)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handler)
 
 
 def _index_once(paths: list[Path], ix_dir: IndexDir, *, rebuild: bool, dry_run: bool,
@@ -195,7 +211,7 @@ def _index_once(paths: list[Path], ix_dir: IndexDir, *, rebuild: bool, dry_run: 
         click.echo(
             f"{stamp}{verb}added {summary.added}, {verb}updated {summary.updated}, {verb}deleted "
             f"{summary.deleted}, unchanged {summary.unchanged}, failed {summary.failed} files; "
-            f"{summary.articles} articles parsed in {summary.seconds:.1f}s"
+            f"{summary.articles} articles indexed in {summary.seconds:.1f}s"
             + (" (stopped early; the rest on the next run)" if summary.stopped else ""))
     return summary
 

@@ -1,0 +1,149 @@
+"""What a killed, stopped or starved indexer leaves behind: never a lost or unclaimed article,
+never a process or lock that needs a hand."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from indexer.check import check_index
+from indexer.store import IndexDir
+from indexer.writing import update_index
+
+from .conftest import REPO
+
+
+def ids(root: Path) -> list[str]:
+    with IndexDir(root).open().searcher() as s:
+        return sorted(f["id"] for f in s.all_stored_fields())
+
+
+def many_files(root: Path, files: int = 60, per_file: int = 5) -> Path:
+    """`files` JSONL files of `per_file` short articles each: enough work for a kill to land in."""
+    for f in range(files):
+        write_jsonl(root / f"{f:03d}.jsonl", [(f"a{f}-{n}", f"Council meeting {f} item {n}")
+                                              for n in range(per_file)])
+    return root
+
+
+def write_jsonl(path: Path, items: list[tuple[str, str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps({"id": i, "headline": h, "body": f"{h}. " * 20}) + "\n"
+                            for i, h in items))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_manifest_claims_only_what_the_commit_holds(tmp_path, workers):
+    """Two files giving one id: the index keeps one article, and neither the manifest nor
+    the run's report claims the other."""
+    src = tmp_path / "src"
+    write_jsonl(src / "a.jsonl", [("shared", "Harbour fire"), ("a-only", "Budget vote")])
+    write_jsonl(src / "b.jsonl", [("shared", "Harbour fire, later"), ("b-only", "Rail strike")])
+    root = tmp_path / "ix"
+    summary = update_index([src], IndexDir(root), with_entities=False, workers=workers)
+    assert summary.articles == len(ids(root)) == 3
+    assert check_index(IndexDir(root)).ok
+    # Later: a third file gives the id again, in an update of a live index.
+    write_jsonl(src / "c.jsonl", [("shared", "Harbour fire, final"), ("c-only", "Floods")])
+    summary = update_index([src], IndexDir(root), with_entities=False, workers=workers)
+    assert summary.articles == len(ids(root)) - 3 == 1
+    report = check_index(IndexDir(root))
+    assert report.ok, report.problems
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def _alive(pids: list[int]) -> list[int]:
+    alive = []
+    for pid in pids:
+        try:
+            state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.append(pid)
+    return alive
+
+
+def _start_index(src: Path, root: Path, *extra: str) -> tuple[subprocess.Popen, list[int]]:
+    proc = subprocess.Popen([sys.executable, "-m", "web.cli", "index", str(src), "--index", str(root),
+                             "--no-entities", "--workers", "2", "--batch", "30", *extra], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(_children(proc.pid)) < 2:  # the parsing workers are up
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.02)
+    return proc, _children(proc.pid)
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the workers")
+def test_workers_die_with_a_killed_parent_and_leave_no_lock(tmp_path):
+    src, root = many_files(tmp_path / "src"), tmp_path / "ix"
+    proc, workers = _start_index(src, root)
+    proc.kill()
+    proc.communicate()
+    deadline = time.monotonic() + 5
+    while _alive(workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _alive(workers) == []
+    rerun = subprocess.run([sys.executable, "-m", "web.cli", "index", str(src), "--index", str(root),
+                            "--no-entities", "--workers", "2"], cwd=REPO, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(ids(root)) == 300 and check_index(IndexDir(root)).ok
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the workers")
+def test_sigterm_commits_what_is_parsed_and_stops(tmp_path):
+    src, root = many_files(tmp_path / "src"), tmp_path / "ix"
+    proc, workers = _start_index(src, root)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "stopped early" in out and "Traceback" not in err
+    assert _alive(workers) == []
+    committed = ids(root)
+    assert 0 < len(committed) < 300 and check_index(IndexDir(root)).ok
+    rerun = update_index([src], IndexDir(root), with_entities=False, workers=1)
+    assert rerun.unchanged * 5 == len(committed) and len(ids(root)) == 300
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the workers")
+def test_a_killed_worker_costs_a_retry_not_the_run(tmp_path):
+    src, root = many_files(tmp_path / "src"), tmp_path / "ix"
+    proc, workers = _start_index(src, root)
+    os.kill(workers[0], signal.SIGKILL)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "BrokenProcessPool" not in err and "Traceback" not in err
+    assert "a worker process died" in err
+    assert len(ids(root)) == 300 and check_index(IndexDir(root)).ok
+
+
+def _exit_on_seven(n: int) -> int:
+    if n == 7:
+        os._exit(1)  # what the OOM killer does to a worker
+    return n * n
+
+
+def test_the_job_that_kills_its_worker_is_named_and_the_others_finish():
+    from indexer.workers import Pools, run_all
+
+    deaths = []
+    with Pools(2) as pools:
+        results = dict(run_all(list(range(20)), lambda n: (_exit_on_seven, n), pools, 2,
+                               crashed=lambda n: "died", on_worker_death=deaths.append))
+    assert results == {n: "died" if n == 7 else n * n for n in range(20)}
+    assert deaths and all(7 in lost for lost in deaths)
