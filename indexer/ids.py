@@ -21,6 +21,7 @@ class IdClaims:
     commit (a source being deleted in this run holds nothing)."""
 
     def __init__(self, ix: Index | None, gone: list[str]) -> None:
+        self._ix = ix
         self._searcher = ix.searcher() if ix is not None else None
         self._gone = set(gone)
         self._claimed: dict[str, str] = {}
@@ -59,7 +60,10 @@ class IdClaims:
     def committed(self) -> None:
         """See the commit just made (what it deleted no longer holds an id)."""
         if self._searcher is not None:
-            self._searcher = self._searcher.refresh()
+            # Opened again: Whoosh cannot refresh a searcher of an index without segments
+            # (a first run killed before its first commit), it raises TypeError.
+            self._searcher.close()
+            self._searcher = self._ix.searcher()
 
     def close(self) -> None:
         if self._searcher is not None:
