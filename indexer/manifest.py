@@ -4,12 +4,11 @@ Saved only after the commit that holds those articles, so after a crash the mani
 the index (those files are parsed again and their articles replaced by id) but never leads it."""
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .store import write_atomic
+from .durable import file_sha1, write_atomic
 
 MANIFEST_FILE = "manifest.json"
 
@@ -43,11 +42,3 @@ class Manifest:
         data = {"generation": self.generation,
                 "files": {key: asdict(state) for key, state in sorted(self.files.items())}}
         write_atomic(gen / MANIFEST_FILE, json.dumps(data, separators=(",", ":")).encode())
-
-
-def file_sha1(path: Path) -> str:
-    digest = hashlib.sha1()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

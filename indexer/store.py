@@ -20,8 +20,12 @@ from typing import Iterator
 from whoosh import index as whoosh_index
 from whoosh.index import TOC
 
-from .durable import fsync_dir, open_last_good, quarantine_unreadable_toc, remove_unreferenced
+from whoosh.reading import SegmentReader
+
+from .durable import (DurableWriter, UnreadableIndex, damaged_files, fsync_dir, open_last_good,
+                      quarantine_unreadable_toc, remove_toc_temps, remove_unreferenced, write_atomic)
 from .schema import SCHEMA_VERSION, build_schema
+from .trust import UntrustedFile, check_generation, check_trusted
 
 DEFAULT_INDEX = "newsdesk-index"
 INFO_FILE = "newsdesk.json"
@@ -40,17 +44,12 @@ class IndexerBusy(IndexProblem):
     pass
 
 
+class IndexDamaged(IndexProblem):
+    pass
+
+
 def default_index_dir() -> Path:
     return Path(os.environ.get("NEWSDESK_INDEX") or DEFAULT_INDEX)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 class IndexDir:
@@ -63,11 +62,38 @@ class IndexDir:
         return self.root / "current"
 
     def current(self) -> Path | None:
-        """The live generation's directory, or None when nothing was ever built."""
-        if not self.current_link.is_symlink() and not self.current_link.exists():
-            return None
+        """The live generation's directory, or None when nothing was ever built. Without the
+        `current` link (deleted by hand, or a backup that skipped symlinks) it is the newest
+        generation that went live and still opens."""
+        if not self.current_link.is_symlink():
+            return self._newest_intact()
         target = self.current_link.resolve()
         return target if target.is_dir() else None
+
+    def _newest_intact(self) -> Path | None:
+        gens = sorted((p for p in self.root.glob("gen-*") if p.name[4:].isdigit() and p.is_dir()),
+                      key=lambda p: int(p.name[4:]), reverse=True)
+        # Generations made before went_live was recorded: the one holding most files.
+        marked = [g for g in gens if self.info(g).get("went_live")] or sorted(
+            gens, key=lambda g: (g / "manifest.json").stat().st_size if (g / "manifest.json").exists() else 0,
+            reverse=True)
+        for gen in marked:
+            try:
+                open_last_good(gen).close()
+            except Exception:  # damaged or untrusted: not one to go back to
+                continue
+            return gen
+        return None
+
+    def recover_current(self) -> str | None:
+        """Put a missing `current` link back (the indexer, under the lock); says what it did."""
+        if self.current_link.is_symlink():
+            return None
+        gen = self._newest_intact()
+        if gen is None:
+            return None
+        self.activate(gen)
+        return f"the current link was missing: pointed it at {gen.name}, the newest intact generation"
 
     def info(self, gen: Path | None = None) -> dict:
         gen = gen or self.current()
@@ -86,27 +112,39 @@ class IndexDir:
                 f"needs {SCHEMA_VERSION}: run newsdesk index --rebuild PATH...")
 
     def check_trusted(self, gen: Path) -> None:
-        """Whoosh's table of contents is a pickle: whoever can write the index can run code in
-        every process that opens it. Only open an index this user (or root) owns and nobody
-        else can write."""
-        for path in (self.root, gen, *gen.glob("*.toc")):
-            st = path.stat()
-            if st.st_uid not in (os.getuid(), 0):
-                raise IndexProblem(f"refusing to open {path}: owned by another user (uid {st.st_uid})")
-            if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-                raise IndexProblem(f"refusing to open {path}: writable by group or others (chmod go-w)")
+        """The index's own directory and every file of the generation (indexer.trust)."""
+        try:
+            check_trusted(self.root)
+            check_generation(gen)
+        except UntrustedFile as exc:
+            raise IndexProblem(str(exc)) from None
 
-    def open(self):
-        """Open the live index for reading (or writing, under the lock)."""
+    def open(self, verify: bool = True):
+        """Open the live index for reading (or writing, under the lock); `verify` refuses a
+        segment file whose size differs from when it was written."""
         gen = self.current()
         if gen is None or not any(gen.glob("_MAIN_*.toc")):
             raise NoIndex(f"no index at {self.root}: run newsdesk index PATH... first")
         self.check_version(gen)
         self.check_trusted(gen)
-        return self.open_generation(gen)
+        ix = self.open_generation(gen)
+        damaged = damaged_files(gen, ix._read_toc().segments, full=False) if verify else []
+        if damaged:
+            ix.close()
+            path, what = damaged[0]
+            raise IndexDamaged(f"{path} is damaged ({what}): run newsdesk index PATH... to drop it "
+                               "and parse its articles' files again")
+        return ix
 
     def open_generation(self, gen: Path):
-        return open_last_good(gen)
+        """Open a generation (any process: the indexer, its workers, searchers)."""
+        try:
+            return open_last_good(gen)
+        except UntrustedFile as exc:
+            raise IndexProblem(str(exc)) from None
+        except UnreadableIndex as exc:
+            raise IndexDamaged(f"{exc}: run newsdesk index PATH... to build it again from your "
+                               "files") from None
 
     def new_generation(self) -> Path:
         """An empty index beside the live one; it goes live with activate()."""
@@ -126,6 +164,10 @@ class IndexDir:
         tmp = self.root / f".current.{os.getpid()}"
         if tmp.is_symlink():
             tmp.unlink()
+        info = self.info(gen)
+        if not info.get("went_live"):  # what a missing link is recovered from (current())
+            info["went_live"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+            write_atomic(gen / INFO_FILE, json.dumps(info).encode())
         tmp.symlink_to(gen.name)
         os.replace(tmp, self.current_link)
         fsync_dir(self.root)
@@ -136,6 +178,8 @@ class IndexDir:
 
         Only the lock holder calls this, so no rebuild is in progress; readers still holding
         files of an old generation keep them open (Linux frees them on close)."""
+        if not self.current_link.is_symlink():
+            return  # which generation is live is not known for sure: keep them all
         live = self.current()
         for gen in self.root.glob("gen-*"):
             if gen.resolve() != live:
@@ -149,8 +193,17 @@ class IndexDir:
         damaged = quarantine_unreadable_toc(gen)
         if damaged:
             repaired.append(f"moved aside damaged {damaged}; continuing from the previous commit")
+        remove_toc_temps(gen)
         ix = self.open_generation(gen)
         toc = ix._read_toc()
+        broken = _damaged_segments(gen, ix, toc.segments)
+        if broken:
+            writer = DurableWriter(ix, timeout=30.0)
+            writer.commit(mergetype=lambda w, segments: [s for s in segments if s not in broken])
+            names = ", ".join(f"{s.segment_id()}.seg" for s in broken)
+            repaired.append(f"dropped damaged segment(s) {names} "
+                            f"({sum(s.doc_count() for s in broken)} articles); their files are parsed again")
+            toc = ix._read_toc()
         keep_gens, keep_segments = {toc.generation}, {s.segment_id() for s in toc.segments}
         try:
             previous = TOC.read(ix.storage, ix.indexname, gen=toc.generation - 1)
@@ -185,3 +238,18 @@ class IndexDir:
             yield fd
         finally:
             os.close(fd)
+
+
+def _damaged_segments(gen: Path, ix, segments: list) -> list:
+    """Live segments whose files were cut short, or that do not even open."""
+    damaged = {path.name.split(".")[0] for path, _ in damaged_files(gen, segments, full=False)}
+    broken = []
+    for segment in segments:
+        if segment.segment_id() in damaged:
+            broken.append(segment)
+            continue
+        try:
+            SegmentReader(ix.storage, ix.schema, segment).close()
+        except Exception:  # any damage at all: the segment cannot be served
+            broken.append(segment)
+    return broken

@@ -4,8 +4,11 @@ A batch's articles, the deletions of their files' old articles and the manifest 
 those files become visible together: the manifest is saved right after the commit."""
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -22,7 +25,7 @@ from .ids import IdClaims
 from .segments import keep_unmerged, merge_plan, split, write_segments
 from .sources import Source, scan
 from .stories import story_bands
-from .store import IndexDir
+from .store import IndexDamaged, IndexDir, IndexProblem
 from .workers import Pools, retry_on_worker_death, run_all
 
 # Articles per commit: a bulk run's segments (one per worker) are never merged again, so
@@ -35,6 +38,9 @@ PARSE_AHEAD = 2
 # Tries of a commit's segment writing when a worker writing them dies.
 SEGMENT_ATTEMPTS = 3
 WORKER_DIED = "the worker process parsing it died twice (killed, or out of memory)"
+# Free space a commit needs per byte of the files it parses: Whoosh pools postings in
+# temporary files, writes the segment's files, then copies them into one compound file.
+SPACE_PER_SOURCE_BYTE = 3
 
 
 @dataclass
@@ -139,8 +145,18 @@ def update_index(
         summary.failures.append((path, reason))
         on_error(path, reason)
     workers = workers or os.cpu_count() or 1
-    with index_dir.writer_lock() as lock_fd:
+    space = _Space()
+    with index_dir.writer_lock() as lock_fd, _disk_full_is_a_message(index_dir, space):
+        recovered = None if dry_run else index_dir.recover_current()
+        if recovered:
+            summary.repaired.append(recovered)
         live = index_dir.current()
+        if live is not None and not rebuild and not dry_run:
+            try:
+                index_dir.open_generation(live).close()
+            except IndexDamaged as exc:
+                summary.repaired.append(f"{exc} (doing so now)")
+                rebuild = True
         if live is not None and not rebuild:
             index_dir.check_version(live)
         if not dry_run:
@@ -155,9 +171,13 @@ def update_index(
             # count, so a killed first run keeps what it committed.
             index_dir.activate(gen)
             live = gen
+        dropped = False
         if gen is not None:
-            summary.repaired = index_dir.clean_leftovers(gen)
-        manifest = Manifest() if rebuild or live is None else Manifest.load(live)
+            repairs = index_dir.clean_leftovers(gen)
+            summary.repaired += repairs
+            # Which files the dropped articles came from is in the lost segment: parse all.
+            dropped = any(r.startswith("dropped damaged") for r in repairs)
+        manifest = Manifest() if rebuild or live is None or dropped else Manifest.load(live)
         # Files with live articles that the manifest does not list: a run killed between its
         # commit and the manifest's save, or a manifest set aside below.
         unlisted: set[str] = set()
@@ -175,6 +195,9 @@ def update_index(
         for path, reason in changes.problems:
             report(path, reason)
         todo, gone = changes.todo, changes.gone
+        # A rebuild writes a whole index beside the live one.
+        space.need = SPACE_PER_SOURCE_BYTE * sum(src.size for src, _ in todo) + (
+            sum(p.stat().st_size for p in live.iterdir() if p.is_file()) if rebuild and live else 0)
         summary.unchanged = changes.unchanged
         summary.deleted = len(gone)
 
@@ -220,7 +243,12 @@ def update_index(
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit(mergetype=keep_unmerged(merging))
+            try:
+                writer.commit(mergetype=keep_unmerged(merging))
+            except BaseException:
+                if not writer.is_closed:
+                    writer._finish()  # Whoosh's lock and temporary files, for the next commit
+                raise
             if fresh:
                 committed_ids.update(doc["id"] for doc in docs)
             for key in batch.deleted_sources:
@@ -275,6 +303,32 @@ def update_index(
         ix.close()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+@dataclass
+class _Space:
+    """What a run found it needs on disk, for the message when the disk is full."""
+
+    need: int = 0
+
+
+@contextmanager
+def _disk_full_is_a_message(index_dir: IndexDir, space: _Space) -> Iterator[None]:
+    """A full disk anywhere in a run: what the failed commit wrote is removed (the index stays
+    as of its last commit) and one line says how much room the run needs."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        index_dir.remove_stale_generations()  # a rebuild's generation, never live
+        live = index_dir.current()
+        if live is not None:
+            index_dir.clean_leftovers(live)
+        free = shutil.disk_usage(index_dir.root).free
+        raise IndexProblem(f"disk full writing {index_dir.root} ({free / 1e6:.0f} MB free): the index "
+                           f"is as of its last commit; this run needs about {max(1, round(space.need / 1e6))} "
+                           "MB free: free some space and run again") from None
 
 
 def _live_counts(ix, keys: list[str]) -> dict[str, int]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from indexer.check import check_index
-from indexer.store import IndexDir
+from indexer.store import IndexDir, IndexProblem
 from indexer.writing import update_index
 
 from .conftest import REPO
@@ -147,3 +147,129 @@ def test_the_job_that_kills_its_worker_is_named_and_the_others_finish():
                                crashed=lambda n: "died", on_worker_death=deaths.append))
     assert results == {n: "died" if n == 7 else n * n for n in range(20)}
     assert deaths and all(7 in lost for lost in deaths)
+
+
+# -- the index directory itself: a lost link, a full disk, damage, files others could write --
+
+def _examples_index(articles_dir: Path, root: Path) -> list[str]:
+    update_index([articles_dir], IndexDir(root), with_entities=False, workers=1)
+    return ids(root)
+
+
+def _cli(*args: str):
+    from click.testing import CliRunner
+
+    from web.cli import main
+
+    return CliRunner().invoke(main, list(args))
+
+
+def test_a_missing_current_link_is_put_back_not_rebuilt(articles_dir, tmp_path):
+    root = tmp_path / "ix"
+    before = _examples_index(articles_dir, root)
+    gen = IndexDir(root).current()
+    (root / "current").unlink()
+    assert IndexDir(root).current() == gen and ids(root) == before  # readers find it meanwhile
+    summary = update_index([articles_dir], IndexDir(root), with_entities=False, workers=1)
+    assert any("current link was missing" in r for r in summary.repaired)
+    assert summary.changed == 0 and summary.articles == 0  # nothing parsed again
+    assert (root / "current").is_symlink() and IndexDir(root).current() == gen and gen.is_dir()
+    assert ids(root) == before
+
+
+def _segment(root: Path) -> Path:
+    return next(IndexDir(root).current().glob("*.seg"))
+
+
+def test_a_truncated_segment_is_named_by_every_command_and_repaired_by_index(articles_dir, tmp_path):
+    root = tmp_path / "ix"
+    before = _examples_index(articles_dir, root)
+    seg = _segment(root)
+    with open(seg, "r+b") as fh:
+        fh.truncate(seg.stat().st_size // 2)
+    for args, status in [(["stats"], 2), (["search", "flood"], 2), (["check"], 1)]:
+        result = _cli(*args, "--index", str(root))
+        assert result.exit_code == status, result.output
+        assert seg.name in result.output and "newsdesk index" in result.output
+        assert "Traceback" not in result.output and "Aborted" not in result.output
+    summary = update_index([articles_dir], IndexDir(root), with_entities=False, workers=1)
+    assert any("dropped damaged segment" in r for r in summary.repaired)
+    assert ids(root) == before and check_index(IndexDir(root)).ok
+
+
+def test_check_names_a_segment_with_flipped_bytes(articles_dir, tmp_path):
+    root = tmp_path / "ix"
+    _examples_index(articles_dir, root)
+    assert check_index(IndexDir(root)).ok
+    seg = _segment(root)
+    data = bytearray(seg.read_bytes())
+    for i in range(len(data) // 3, len(data) // 3 + 16):
+        data[i] ^= 0xFF
+    seg.write_bytes(bytes(data))
+    report = check_index(IndexDir(root))
+    assert not report.ok and any(seg.name in p and "damaged" in p for p in report.problems)
+
+
+def test_both_tables_of_contents_damaged(articles_dir, tmp_path):
+    root = tmp_path / "ix"
+    before = _examples_index(articles_dir, root)
+    # A second commit, so that two TOCs are kept.
+    (articles_dir / "extra.txt").write_text("Harbour reopens\n\nThe harbour reopened on Monday.\n")
+    update_index([articles_dir], IndexDir(root), with_entities=False, workers=1)
+    tocs = sorted(IndexDir(root).current().glob("_MAIN_*.toc"))
+    assert len(tocs) == 2
+    for toc in tocs:
+        toc.write_bytes(b"\x80\x04garbage" * 20)
+    for args in (["stats"], ["check"], ["search", "flood"]):
+        result = _cli(*args, "--index", str(root))
+        assert result.exit_code == 2, result.output
+        assert "no table of contents can be read" in result.output and "newsdesk index" in result.output
+        assert "Traceback" not in result.output and "Unpickling" not in result.output.split("(")[0]
+    summary = update_index([articles_dir], IndexDir(root), with_entities=False, workers=1)
+    assert summary.repaired and len(ids(root)) == len(before) + 1
+    assert check_index(IndexDir(root)).ok
+
+
+def test_no_index_file_others_can_write_is_opened(articles_dir, tmp_path):
+    root = tmp_path / "ix"
+    _examples_index(articles_dir, root)
+    seg = _segment(root)
+    seg.chmod(0o666)
+    with pytest.raises(IndexProblem, match=f"refusing to open .*{seg.name}"):
+        IndexDir(root).open()
+    with pytest.raises(IndexProblem, match=f"refusing to open .*{seg.name}"):
+        update_index([articles_dir], IndexDir(root), with_entities=False, workers=1)
+    seg.chmod(0o644)
+    assert ids(root)
+
+
+@pytest.fixture()
+def small_fs(tmp_path):
+    """A 4 MB tmpfs (root only): a disk that fills up."""
+    mnt = tmp_path / "fs"
+    mnt.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small filesystem needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_a_full_disk_keeps_the_last_commit_and_the_next_run_succeeds(articles_dir, small_fs):
+    root = small_fs / "ix"
+    before = _examples_index(articles_dir, root)
+    filler = small_fs / "filler"
+    with open(filler, "wb", buffering=0) as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 65536)
+        except OSError:
+            pass
+    with pytest.raises(IndexProblem, match=r"disk full .* needs about \d+ MB free"):
+        update_index([articles_dir], IndexDir(root), rebuild=True, with_entities=False, workers=1)
+    assert ids(root) == before
+    filler.unlink()
+    summary = update_index([articles_dir], IndexDir(root), rebuild=True, with_entities=False, workers=1)
+    assert summary.failed == 0 and ids(root) == before and check_index(IndexDir(root)).ok

@@ -14,6 +14,7 @@ import click
 
 from indexer.errors import ParseError
 from indexer.parse import parse_file, printable
+from indexer.durable import READ_ERRORS
 from indexer.store import IndexDir, IndexProblem, default_index_dir
 from indexer.writing import BATCH_ARTICLES, update_index
 
@@ -30,6 +31,13 @@ def _index_dir(index_path: Path | None) -> IndexDir:
 
 def _error(message: str) -> None:
     click.secho(f"error: {message}", fg="red", err=True)
+
+
+def _unreadable(ix_dir: IndexDir, exc: Exception) -> None:
+    """What damage the index checks missed looks like: one line that says what to run."""
+    _error(f"the index at {ix_dir.root} could not be read ({type(exc).__name__}: {exc}): run "
+           f"newsdesk check --index {ix_dir.root} to find the damaged file")
+    sys.exit(2)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -197,6 +205,8 @@ def _index_once(paths: list[Path], ix_dir: IndexDir, *, rebuild: bool, dry_run: 
     except IndexProblem as exc:
         _error(str(exc))
         sys.exit(2)
+    except READ_ERRORS as exc:
+        _unreadable(ix_dir, exc)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -232,6 +242,10 @@ def check(index_path: Path | None, as_json: bool) -> None:
         report = check_index(_index_dir(index_path))
     except IndexProblem as exc:
         _error(str(exc))
+        sys.exit(2)
+    except READ_ERRORS as exc:
+        _error(f"the index could not be read ({type(exc).__name__}: {exc}): run newsdesk index "
+               "--rebuild PATH... to build it again from your files")
         sys.exit(2)
     if as_json:
         click.echo(json.dumps({**asdict(report), "ok": report.ok}))
@@ -299,6 +313,8 @@ def search(query: tuple[str, ...], index_path: Path | None, per_page: int, page:
     except (QueryError, IndexProblem) as exc:
         _error(str(exc))
         sys.exit(2)
+    except READ_ERRORS as exc:
+        _unreadable(_index_dir(index_path), exc)
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False))
         return
@@ -354,6 +370,8 @@ def stats(index_path: Path | None, as_json: bool) -> None:
     except IndexProblem as exc:
         _error(str(exc))
         sys.exit(2)
+    except READ_ERRORS as exc:
+        _unreadable(_index_dir(index_path), exc)
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False))
         return
