@@ -135,6 +135,9 @@ def test_watch_survives_files_appearing_and_vanishing_all_the_time(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "web.cli", "index", str(src), "--index", str(tmp_path / "ix"),
                              "--no-entities", "--watch", "--interval", "0.2", "--workers", "2"],
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    end = time.time() + 60  # the first pass (imports on a loaded machine) before any churn
+    while time.time() < end and not (tmp_path / "ix" / "current").exists():
+        time.sleep(0.1)
     done = threading.Event()
 
     def churn() -> None:
