@@ -268,10 +268,11 @@ class Archive:
         hits = self._hits(results, page_hits, scored=sort == "relevance")
         if story is not None:
             self._add_similar(view, hits, [hit.docnum for hit in page_hits], docs, story)
-        total = len(docs) if story is None else len({story[d] for d in docs})
+        # Totals, pages, facets and the month chart count what the list shows: stories.
+        counted = docs if story is None else stories.leaders(docs, story)
         return SearchResult(
-            query=request.query, total=total, page=request.page, per_page=request.per_page,
-            hits=hits, facets=self._facets(view, docs), match=match, sort=sort, partial=partial,
+            query=request.query, total=len(counted), page=request.page, per_page=request.per_page,
+            hits=hits, facets=self._facets(view, counted), match=match, sort=sort, partial=partial,
             articles=len(docs))
 
     def _add_similar(self, view: _View, hits: list[Hit], docnums: list[int], docs: list[int],
