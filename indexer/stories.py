@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from datasketch import MinHash
+import numpy as np
 
 SHINGLE_WORDS = 5
 BANDS = 16
@@ -24,8 +24,13 @@ NUM_PERM = BANDS * ROWS
 # other results table with the same 20 words.
 MIN_WORDS = 25
 _WORD = re.compile(r"\w+")
-# Made once (random permutations of a fixed seed); every signature uses the same ones.
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=1)
+# MinHash's universal hashing, (a·h + b) mod a Mersenne prime, with NUM_PERM pairs (a, b)
+# drawn once from a fixed seed: the same for every article and every run.
+_PRIME = np.uint64((1 << 61) - 1)
+_MAX_HASH = np.uint64((1 << 32) - 1)
+_rng = np.random.RandomState(1)
+_A = _rng.randint(1, int(_PRIME), size=NUM_PERM, dtype=np.uint64)
+_B = _rng.randint(0, int(_PRIME), size=NUM_PERM, dtype=np.uint64)
 
 
 def shingles(body: str) -> set[bytes]:
@@ -34,14 +39,20 @@ def shingles(body: str) -> set[bytes]:
             for i in range(max(1, len(words) - SHINGLE_WORDS + 1))}
 
 
+def signature(items: set[bytes]) -> np.ndarray:
+    """The MinHash signature of a set: per hash function, the least hash of any member."""
+    hashes = np.fromiter((int.from_bytes(hashlib.blake2b(i, digest_size=4).digest(), "little") for i in items),
+                         dtype=np.uint64, count=len(items))
+    permuted = (np.outer(hashes, _A) + _B) % _PRIME & _MAX_HASH
+    return permuted.min(axis=0)
+
+
 def story_bands(body: str) -> str:
     """The article's band keys, comma-joined for a KEYWORD field; "" when the body is too
     short to compare."""
     if len(_WORD.findall(body)) < MIN_WORDS:
         return ""
-    signature = MinHash(num_perm=NUM_PERM, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
-    signature.update_batch(list(shingles(body)))
-    values = signature.digest()
+    values = signature(shingles(body))
     keys = []
     for band in range(BANDS):
         chunk = values[band * ROWS:(band + 1) * ROWS].tobytes()
