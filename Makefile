@@ -32,6 +32,7 @@ bench: install
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench.extraction
 	$(BIN)/python -m bench.relevance
+	$(BIN)/python -m bench.entities
 
 # The results, article and zero-result pages at 1280x900 and 390x844, in bench/out/.
 screenshots: install

@@ -25,6 +25,7 @@ from whoosh.collectors import TimeLimit, TimeLimitCollector
 from whoosh.searching import NoTermsException
 from whoosh.util.times import long_to_datetime
 
+from indexer import entity_kinds
 from indexer.schema import ENTITY_FIELDS, split_names
 from indexer.store import IndexDir
 
@@ -105,6 +106,9 @@ class _View:
 
     def name_counts(self, kind: str) -> Counter:
         return self.tables.name_counts(self.reader, kind)
+
+    def entity_kinds(self) -> dict[str, str]:
+        return self.tables.entity_kinds(self.reader)
 
     def close(self) -> None:
         self.searcher.close()
@@ -350,9 +354,11 @@ class Archive:
         the order of `docset`). Counted in C: the matches' name tuples chained into one
         Counter."""
         facets: dict[str, list[FacetValue]] = {}
+        counts = {name: Counter(chain.from_iterable(map(view.names_by_doc(name).__getitem__, docset)))
+                  for name in FACET_FIELDS}
+        counts.update(entity_kinds.regroup(counts, view.entity_kinds()))
         for name in FACET_FIELDS:
-            counts = Counter(chain.from_iterable(map(view.names_by_doc(name).__getitem__, docset)))
-            top = heapq.nsmallest(FACET_SIZE, counts.items(), key=lambda item: (-item[1], item[0]))
+            top = heapq.nsmallest(FACET_SIZE, counts[name].items(), key=lambda item: (-item[1], item[0]))
             facets[name] = [FacetValue(v, n) for v, n in top]
         months = Counter(map(view.months_by_doc().__getitem__, docset))
         months.pop(None, None)
@@ -419,7 +425,7 @@ class Archive:
                     folded = name.casefold()
                     if folded.startswith(prefix) or f" {prefix}" in f" {folded}":
                         names[name] += n
-                        kinds.setdefault(name, kind)
+                        kinds.setdefault(name, view.entity_kinds().get(name, kind))
             for name, _ in names.most_common(limit // 2 or 1):
                 out.append({"value": name, "kind": kinds[name]})
             words = prefix.split()
@@ -460,7 +466,8 @@ class Archive:
             size = sum(p.stat().st_size for p in view.gen.iterdir() if p.is_file())
             tocs = list(view.gen.glob("_*.toc"))
             updated = max((p.stat().st_mtime for p in tocs), default=None)
-            top = {kind: [{"value": name, "count": n} for name, n in view.name_counts(kind).most_common(10)]
+            counts = entity_kinds.regroup({kind: view.name_counts(kind) for kind in ENTITY_FIELDS}, view.entity_kinds())
+            top = {kind: [{"value": name, "count": n} for name, n in counts[kind].most_common(10)]
                    for kind in ENTITY_FIELDS}
             info = self.index_dir.info(view.gen)
             return {

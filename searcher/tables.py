@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 
 from whoosh.util.times import long_to_datetime
 
+from indexer import entity_kinds
 from indexer.schema import split_names
 
 from .stories import story_of
@@ -153,6 +154,11 @@ class DocTables:
                 counts.update(names[docnum])
             return counts
         return self._table(f"counts:{kind}", build)
+
+    def entity_kinds(self, reader) -> dict[str, str]:
+        """Names given several kinds → the kind most live articles give (entity_kinds)."""
+        return self._table("entity_kinds", lambda: entity_kinds.archive_kinds(
+            {kind: self.name_counts(reader, kind) for kind in entity_kinds.KINDS}))
 
     def docset(self, reader, key: str, docs: Callable[[], Iterable[int]]) -> bytearray:
         """The documents a filter matches as a bitmap, computed once per commit."""
