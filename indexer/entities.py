@@ -20,7 +20,7 @@ MAX_NER_CHARS = 20_000
 
 # Any other label (NORP, PRODUCT, DATE...): a vote that a name is not one of ours.
 _OTHER = "other"
-_KIND = {"PERSON": "people", "ORG": "organisations", "GPE": "places", "LOC": "places", "FAC": "places"}
+LABEL_KINDS = {"PERSON": "people", "ORG": "organisations", "GPE": "places", "LOC": "places", "FAC": "places"}
 _LETTER = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _MAX_NAME_CHARS = 80
@@ -106,7 +106,7 @@ def _spans(body: str, text: str, ents: Iterable[tuple[int, int, str]]) -> _Artic
     case = _case_counts(body)
     spans, lines = [], {}
     for start, end, label in ents:
-        kind = _KIND.get(label, _OTHER)
+        kind = LABEL_KINDS.get(label, _OTHER)
         for part in _parts(text, start, end):
             spans.append((*part, kind))
             if kind == _OTHER:

@@ -11,6 +11,7 @@ FOLDS: list[tuple[str, str, list[str]]] = [
     ("United Kingdom", "places", ["UK", "Britain", "Great Britain"]),
     ("European Union", "organisations", ["EU"]),
     ("United Nations", "organisations", ["UN"]),
+    ("International Monetary Fund", "organisations", ["IMF"]),
     ("Soviet Union", "places", ["USSR"]),
     ("United Arab Emirates", "places", ["UAE"]),
     ("Liberal Democrats", "organisations", ["Lib Dems", "Lib Dem", "Liberal Democrat", "LibDems"]),
