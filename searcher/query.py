@@ -3,7 +3,12 @@
 Words, "phrases", AND/OR/NOT, -word, field:word (headline, byline, section, entity, person,
 org, place), short prefixes (drone*), fuzzy words (dron~), and dates: date:2026-01,
 date:[2025-12-01 TO 2026-01-31], date:yesterday, date:"last week". Anything costly (leading
-wildcards, huge expansions, deep nesting, ranges on text) is refused with a message."""
+wildcards, huge expansions, deep nesting, ranges on text) is refused with a message.
+
+Read as readers type: a hyphen inside a word joins its parts (no-confidence is the phrase
+"no confidence" or the word noconfidence), only a hyphen starting a word means NOT; stop
+words are never required; an all-capital query (a pasted headline) is words, not operators;
+a prefix that names no searchable field is part of the words."""
 from __future__ import annotations
 
 import calendar
@@ -13,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from whoosh import query
-from whoosh.qparser import MultifieldParser, OrGroup, AndGroup, plugins
+from whoosh.qparser import MultifieldParser, OrGroup, AndGroup, plugins, syntax
 
 from . import expansion
 from .request import MAX_QUERY_WORDS, QueryError, day_end
@@ -35,6 +40,14 @@ MAX_FUZZY_DISTANCE = 2
 # (OrGroup.factory's coordination bonus would not apply: the parsed queries keep no scale.)
 ANY_GROUP = OrGroup
 
+# + and - are operators only at the start of a word: after whitespace, "(" or the query's start.
+_PLUS = r"(?<![^\s(])\+(?=[^\s+])"
+_MINUS = r"(?<![^\s(])-(?=[^\s-])"
+# Hyphens (ASCII, Unicode's hyphens and the en dash) between letters or digits.
+_INNER_HYPHEN = re.compile(r"(?<=[^\W_])[-\u2010\u2011\u2012\u2013](?=[^\W_])")
+# A question's "?" (ending a word or standing alone) is punctuation, not a wildcard: wom?n
+# still is one.
+_QUESTION_MARK = re.compile(r"\?+(?=[\s)\"]|$)")
 _DATE_TERM = re.compile(r'(?<![\w:])date:(\[[^\]]*\]|"[^"]*"|\S+)', re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -45,6 +58,7 @@ class ParsedQuery:
     date_range: tuple[dt.datetime, dt.datetime] | None
     text: str
     browse: bool  # no words: every article (within the filters)
+    notice: str | None = None  # why nothing was searched, for the reader
 
 
 def _period(text: str, today: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -127,11 +141,87 @@ def _check_shape(text: str, max_words: int) -> None:
         raise QueryError(f"too many words ({words}; the limit is {max_words})")
 
 
+def is_all_capitals(text: str) -> bool:
+    """A pasted headline ("BLAIR AND BROWN AT ODDS"): letters, none lower-case."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and not any(ch.islower() for ch in letters)
+
+
+class ReaderWordsPlugin(plugins.Plugin):
+    """Between the field prefixes and the spreading of bare words over the default fields:
+    drops the bare words the text fields' analyzer stops (the name fields keep stop words, so
+    a bare "the" would otherwise be required there), adds the joined form of a hyphenated
+    word beside the word itself (its parts, a phrase in every field) and makes each part of
+    an unknown prefix (foo:bar) a word of its own."""
+
+    def __init__(self, analyzer):
+        self.analyzer = analyzer
+        self.stopped: list[str] = []
+        self.kept = 0
+
+    def filters(self, parser):
+        return [(self.do_words, 105)]
+
+    def do_words(self, parser, group):
+        out = group.empty_copy()
+        for node in group:
+            if isinstance(node, syntax.GroupNode):
+                out.append(self.do_words(parser, node))
+            elif type(node) is syntax.WordNode:
+                out.extend(self._words(node))
+            else:
+                self.kept += isinstance(node, syntax.TextNode)
+                out.append(node)
+        return out
+
+    def _words(self, node) -> list:
+        if node.fieldname is None and ":" in node.text:
+            parts = [_word(part, node) for part in node.text.split(":") if part]
+            return [n for part in parts for n in self._words(part)]
+        if node.fieldname is None and not any(True for _ in self.analyzer(node.text)):
+            if re.search(r"\w", node.text):
+                self.stopped.append(node.text)
+            return []
+        self.kept += 1
+        if not _INNER_HYPHEN.search(node.text):
+            return [node]
+        joined = _word(_INNER_HYPHEN.sub("", node.text), node)
+        group = syntax.OrGroup([node, joined])
+        if node.fieldname:
+            group.set_fieldname(node.fieldname)
+        return [group]
+
+
+class _PlusMinusPlugin(plugins.PlusMinusPlugin):
+    """+word and -word; a query of only -words ("-drone") is every article without them,
+    as "NOT drone" is, not nothing."""
+
+    def __init__(self):
+        super().__init__(plusexpr=_PLUS, minusexpr=_MINUS)
+
+    def do_plusminus(self, parser, group):
+        group = super().do_plusminus(parser, group)
+        if isinstance(group, syntax.AndNotGroup) and not group[0]:
+            return syntax.NotGroup([group[1]])
+        return group
+
+
+def _word(text: str, like) -> syntax.WordNode:
+    """A word node standing where `like` stood (the query's character range)."""
+    node = syntax.WordNode(text)
+    node.startchar, node.endchar = like.startchar, like.endchar
+    return node
+
+
 def make_parser(schema, match: str) -> MultifieldParser:
     parser = MultifieldParser(list(FIELD_BOOSTS), schema, fieldboosts=FIELD_BOOSTS,
                               group=AndGroup if match == "all" else ANY_GROUP)
     parser.remove_plugin_class(plugins.EveryPlugin)
-    parser.add_plugin(plugins.PlusMinusPlugin())
+    names = sorted(SEARCHABLE_FIELDS | {a for aliases in FIELD_ALIASES.values() for a in aliases})
+    # Only the searchable fields are prefixes; any other word: stays text (ReaderWordsPlugin).
+    parser.replace_plugin(plugins.FieldsPlugin(expr=rf"(?P<text>{'|'.join(names)}):"))
+    parser.add_plugin(_PlusMinusPlugin())
+    parser.add_plugin(ReaderWordsPlugin(schema["body"].analyzer))
     parser.add_plugin(plugins.FuzzyTermPlugin())
     parser.add_plugin(plugins.FieldAliasPlugin(FIELD_ALIASES))
     return parser
@@ -176,12 +266,24 @@ def parse_query(text: str, schema, reader, match: str = "all", today: dt.date | 
     if not words or _only_wildcards(words):
         return ParsedQuery(query.Every(), date_range, text, browse=True)
     _check_shape(words, max_words)
+    words = _QUESTION_MARK.sub(" ", words)
+    if is_all_capitals(words):
+        words = words.lower()
     parser = make_parser(schema, match)
     try:
         q = parser.parse(words)
     except Exception:
         # Whatever the syntax did wrong, the words themselves are still a search.
+        parser = make_parser(schema, match)
         q = parser.parse(re.sub(r'[()"\[\]{}:^~*?+\\-]', " ", words))
     if q is query.NullQuery:
+        reader_words = next(p for p in parser.plugins if isinstance(p, ReaderWordsPlugin))
+        if date_range:
+            return ParsedQuery(query.Every(), date_range, text, browse=True)
+        if reader_words.stopped and not reader_words.kept:
+            common = ", ".join(dict.fromkeys(w.lower() for w in reader_words.stopped))
+            notice = (f"Only very common words ({common}), which are not searched: add a word "
+                      f"that says what the articles are about.")
+            return ParsedQuery(query.NullQuery, date_range, text, browse=False, notice=notice)
         return ParsedQuery(query.NullQuery, date_range, text, browse=False)
     return ParsedQuery(_bound(q, reader), date_range, text, browse=False)

@@ -40,3 +40,13 @@ def articles_dir(tmp_path: Path) -> Path:
     for path in target.iterdir():
         path.chmod(0o644)
     return target
+
+
+@pytest.fixture(scope="session")
+def bbc(tmp_path_factory):
+    """All 2,225 BBC articles (no entities): sections, duplicates-in-the-wild, real words."""
+    from searcher import Archive
+
+    root = tmp_path_factory.mktemp("bbc") / "ix"
+    update_index([corpus("bbc-news")], IndexDir(root), with_entities=False)
+    return Archive(root)

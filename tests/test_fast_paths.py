@@ -18,7 +18,7 @@ from .conftest import corpus
 
 QUERIES = ["year", "oil prices", "oil OR gas", "oil -gas", "+oil gas", "headline:oil", "econom*",
            "governmnt~", '"prime minister"', "(oil OR gas) AND prices NOT opec", "mobile phone",
-           "chelsea", "film award", "-the", "ziggurat", "tax cuts election"]
+           "chelsea", "film award", "-oil", "ziggurat", "tax cuts election"]
 
 
 @pytest.fixture(scope="module")

@@ -15,14 +15,6 @@ def archive(examples_index) -> Archive:
     return Archive(examples_index)
 
 
-@pytest.fixture(scope="session")
-def bbc(tmp_path_factory) -> Archive:
-    """All 2,225 BBC articles (no entities): sections, duplicates-in-the-wild, real words."""
-    root = tmp_path_factory.mktemp("bbc") / "ix"
-    update_index([corpus("bbc-news")], IndexDir(root), with_entities=False)
-    return Archive(root)
-
-
 def search(archive, q="", **kw) -> "SearchResult":
     return archive.search(SearchRequest(query=q, **kw))
 

@@ -1,6 +1,7 @@
 """The `newsdesk` command: index, update, search, serve and inspect from a terminal."""
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -275,7 +276,39 @@ def _date(ctx, param, value: str | None):
         raise click.BadParameter(str(exc)) from None
 
 
-@main.command()
+class _QueryCommand(click.Command):
+    """`newsdesk search -drone` or `newsdesk search drone -strike`: a word starting with one
+    dash that names none of the command's options is a query word (NOT strike), not an
+    unknown option. Options may stand anywhere; after `--` everything is the query."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        with_value: set[str] = set()
+        names: set[str] = set()
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                opts = {*param.opts, *param.secondary_opts}
+                names |= opts
+                if not (param.is_flag or param.count):
+                    with_value |= opts
+        options: list[str] = []
+        words: list[str] = []
+        rest = iter(args)
+        for arg in rest:
+            name = arg.split("=", 1)[0]
+            if arg == "--":
+                words.extend(rest)
+            elif name in with_value:
+                options.append(arg)
+                if "=" not in arg:
+                    options.extend(itertools.islice(rest, 1))
+            elif name in names or arg.startswith("--"):
+                options.append(arg)  # a known flag, or a misspelt long option: click says so
+            else:
+                words.append(arg)
+        return super().parse_args(ctx, [*options, "--", *words])
+
+
+@main.command(cls=_QueryCommand)
 @click.argument("query", nargs=-1)
 @index_option
 @click.option("--limit", "per_page", type=click.IntRange(1, 100), default=10, show_default=True,
@@ -298,9 +331,11 @@ def search(query: tuple[str, ...], index_path: Path | None, per_page: int, page:
            no_recency: bool, as_json: bool) -> None:
     """Search the archive.
 
-    QUERY supports "phrases", AND/OR/NOT, -word, headline:/byline:/section:/entity:/person:/
-    org:/place: fields, prefixes (drone*), fuzzy words (dron~) and dates (date:2026-01,
-    date:[2025-12-01 TO 2026-01-31], date:yesterday, date:"last week").
+    QUERY supports "phrases", AND/OR/NOT, -word (newsdesk search drone -strike, or -drone
+    alone), headline:/byline:/section:/entity:/person:/org:/place: fields, prefixes
+    (drone*), fuzzy words (dron~) and dates (date:2026-01, date:[2025-12-01 TO 2026-01-31],
+    date:yesterday, date:"last week"). A hyphen inside a word joins it (no-confidence); stop
+    words are not searched; an all-capital query is words only (no operators).
     """
     from searcher import QueryError, SearchRequest
     from searcher.snippets import html_to_terminal
