@@ -194,14 +194,17 @@ class Archive:
                                  max_words=request.max_words)
             filters = self._filters(view, request, parsed)
             result = self._run(view, request, parsed, filters, request.match, deadline)
-            if result.total == 0 and request.match == "all" and not parsed.browse:
+            if parsed.notice:
+                result.notice = parsed.notice
+            elif result.total == 0 and request.match == "all" and not parsed.browse:
                 widened = parse_query(request.query, view.searcher.schema, reader, "any",
                                       max_words=request.max_words)
                 result = self._run(view, request, widened, filters, "any", deadline)
                 if result.total:
                     result.notice = "No article has all of your words; showing articles with any of them."
-            if result.total < FEW_HITS and not parsed.browse:
-                result.suggestion = self._suggest_spelling(view, request, filters, result.total, deadline)
+            if (result.total < FEW_HITS or result.match != request.match) and not parsed.browse \
+                    and not parsed.notice:
+                result.suggestion = self._suggest_spelling(view, request, filters, result.match, deadline)
         result.seconds = time.perf_counter() - started
         return result
 
@@ -484,18 +487,28 @@ class Archive:
             }
 
     def _suggest_spelling(self, view: _View, request: SearchRequest, filters: Filter | None,
-                          found: int, deadline: float) -> str | None:
+                          shown: str, deadline: float) -> str | None:
+        """Each unknown word corrected, offered when the corrected query finds more than the
+        reader's: with every word (the request's match) or, when the result fell back to any
+        word, with any."""
         searcher = view.searcher
         corrected = spelling.correct(searcher.reader(), self._lexicon, request.query)
         if corrected is None:
             return None
+
+        def found(text: str, match: str) -> int:
+            q = parse_query(text, searcher.schema, searcher.reader(), match,
+                            max_words=request.max_words).query
+            matches = docsets.matching_docs(searcher, q, deadline).docs
+            return sum(1 for d in matches if filters is None or filters.allows(d))
+
         try:
-            better = parse_query(corrected, searcher.schema, searcher.reader(), "any").query
+            for match in dict.fromkeys([request.match, shown]):
+                if found(corrected, match) > found(request.query, match):
+                    return corrected
         except QueryError:
             return None
-        matches = docsets.matching_docs(searcher, better, deadline).docs
-        more = sum(1 for d in matches if filters is None or filters.allows(d))
-        return corrected if more > found else None
+        return None
 
 
 def _collapsed(rank, limit: int, matches: int, story: array | None) -> tuple[object, list[int]]:

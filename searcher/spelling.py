@@ -72,22 +72,42 @@ class Lexicon:
 
 def _best_word(reader, lexicon: Lexicon, word: str, beat: int = 0) -> str | None:
     """The nearest indexed word, the most common among equally near ones, if it is in more
-    than `beat` articles."""
+    than `beat` articles. A word that stems as `word` does is no correction: it finds the
+    same articles ("goverment" and "governess" both stem to "gover")."""
     spell_fields = [reader.schema[f].spelling_fieldname(f) for f in SPELLING_FIELDS]
+    stem = _stems(reader, word)
     near = lexicon.near(reader, word)
     for distance in range(1, MAX_DISTANCE + 1):
         candidates = {cand: sum(reader.doc_frequency(f, cand) for f in spell_fields)
-                      for cand, d in near.items() if d == distance}
+                      for cand, d in near.items() if d == distance and _stems(reader, cand) != stem}
         best = max(candidates, key=lambda c: (candidates[c], c), default=None)
         if best is not None and candidates[best] > beat:
             return best
     return None
 
 
+def _stems(reader, word: str) -> list[str]:
+    return [t.text for t in reader.schema["body"].analyzer(word)]
+
+
+def _as_typed(word: str, typed: str) -> str:
+    """The correction in the reader's case: GOVERNMENT for GOVERMENT, Thames for Thams."""
+    if typed.isupper() and len(typed) > 1:
+        return word.upper()
+    if typed[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
 def correct(reader, lexicon: Lexicon, text: str) -> str | None:
-    """The query with each word the index does not know replaced by its nearest known word;
-    None when every word is known (or nothing near is)."""
+    """The query with each word the index does not know, as written, replaced by its
+    nearest known word; None when every word is known (or nothing near is).
+
+    A word is known by its own spelling (accents folded), not by its stem: "goverment"
+    stems as "governess" does, and the one article about a governess must not hide the
+    misspelling."""
     analyzer = reader.schema["body"].analyzer
+    spell_fields = [reader.schema[f].spelling_fieldname(f) for f in SPELLING_FIELDS]
     pieces: list[str] = []
     last = 0
     changed = False
@@ -95,17 +115,17 @@ def correct(reader, lexicon: Lexicon, text: str) -> str | None:
         word = m.group()
         if word in _OPERATORS or text[m.end():m.end() + 1] == ":" or text[:m.start()].endswith("date:"):
             continue
-        stems = [t.text for t in analyzer(word.lower())]
-        if not stems:
-            continue
+        folded = [t.text for t in analyzer(word, no_morph=True)]
+        if not folded:
+            continue  # a stop word
         # A word a few articles misspell is still a misspelling when a near word is common.
-        seen_in = sum(reader.doc_frequency(f, stems[0]) for f in SPELLING_FIELDS)
+        seen_in = sum(reader.doc_frequency(f, folded[0]) for f in spell_fields)
         if seen_in > RARE:
             continue
-        better = _best_word(reader, lexicon, word.lower(), beat=seen_in * COMMONER)
+        better = _best_word(reader, lexicon, folded[0], beat=seen_in * COMMONER)
         if better:
             pieces.append(text[last:m.start()])
-            pieces.append(better)
+            pieces.append(_as_typed(better, word))
             last = m.end()
             changed = True
     if not changed:
