@@ -104,4 +104,3 @@ def load(root: Path, name: str) -> Collection:
 
 
 NAMES = ("cacm", "cisi", "cran", "med", "npl")
-BASELINE_MAP = {"cacm": 0.263, "cisi": 0.175, "cran": 0.292, "med": 0.511, "npl": 0.220}
