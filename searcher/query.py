@@ -45,9 +45,9 @@ _PLUS = r"(?<![^\s(])\+(?=[^\s+])"
 _MINUS = r"(?<![^\s(])-(?=[^\s-])"
 # Hyphens (ASCII, Unicode's hyphens and the en dash) between letters or digits.
 _INNER_HYPHEN = re.compile(r"(?<=[^\W_])[-\u2010\u2011\u2012\u2013](?=[^\W_])")
-# A question's "?" (ending a word or standing alone) is punctuation, not a wildcard: wom?n
-# still is one.
-_QUESTION_MARK = re.compile(r"\?+(?=[\s)\"]|$)")
+# A question's "?" (ending or starting a word, or standing alone) is punctuation, not a
+# wildcard: wom?n still is one.
+_QUESTION_MARK = re.compile(r"\?+(?=[\s)\"]|$)|(?<![^\s(])\?+(?=\w)")
 _DATE_TERM = re.compile(r'(?<![\w:])date:(\[[^\]]*\]|"[^"]*"|\S+)', re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
