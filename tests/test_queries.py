@@ -121,7 +121,8 @@ def test_a_reader_query_behaves_as_its_cleaned_twin(request, data, typed, twin):
 FIRST_HITS = [
     ("bbc", "hi-tech", "Dublin hi-tech labs to shut down"),
     ("bbc", "Blair-Brown", "Donor attacks Blair-Brown 'feud'"),
-    ("bbc", "why did blair call an election?", "Blair ready to call election"),
+    ("bbc", "BLAIR READY TO CALL ELECTION", "Blair ready to call election"),  # a pasted headline
+    ("bbc", "Blair ready to call election?", "Blair ready to call election"),
     ("bbc", "café", "China net cafe culture crackdown"),
     ("examples", "lloyd austin", "US, Russian military chiefs resume contact to discuss drone"),
     ("examples", 'entity:"Lloyd Austin"', "US, Russian military chiefs resume contact to discuss drone"),
