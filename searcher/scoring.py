@@ -25,8 +25,6 @@ NAME_FIELDS = ("entity", "person", "org", "place", "byline")
 # Name fields hold a few words each: no length normalisation there, or an article whose one
 # (often spurious) name is the query word scores as if the name filled it.
 NAME_B = 0.0
-# Fields whose words weigh what they weigh in the body (see NewsBM25F).
-BODY_IDF_FIELDS = ("headline", *NAME_FIELDS)
 
 
 class NewsBM25F(scoring.BM25F):
@@ -47,7 +45,11 @@ class NewsBM25F(scoring.BM25F):
 
     def idf(self, searcher, fieldname, text):
         n = searcher.doc_frequency(fieldname, text)
-        if fieldname in BODY_IDF_FIELDS:
+        if fieldname == "headline":
+            # The headline shares the body's analyzer: its terms are already the body's stems
+            # (stemming a stem again changes it: "univers" → "univ").
+            n = max(n, searcher.doc_frequency("body", text))
+        elif fieldname in NAME_FIELDS:
             word = text.decode("utf-8") if isinstance(text, bytes) else text
             stems = [t.text for t in searcher.schema["body"].analyzer(word)]
             if stems:
