@@ -31,7 +31,6 @@ def archive() -> Archive:
 
 @dataclass
 class Bar:
-    month: str
     label: str
     count: int
     x: float
@@ -78,7 +77,7 @@ def month_chart(months: list[FacetValue], width: float = 300.0, height: float = 
         year, month = map(int, m.value.split("-"))
         last = calendar.monthrange(year, month)[1]
         bars.append(Bar(
-            month=m.value, label=f"{month_label(m.value)}", count=m.count,
+            label=month_label(m.value), count=m.count,
             x=round((_month_index(m.value) - start) * step, 2), width=round(max(step * 0.8, 1.0), 2),
             height=round(max(2.0, height * m.count / top), 2),
             href=link(since=f"{m.value}-01", until=f"{m.value}-{last:02d}", range=None)))
@@ -112,7 +111,7 @@ def entity_chips(entities: dict[str, list[str]], limits: dict[str, int] | None =
 
 @bp.app_context_processor
 def helpers():
-    return {"link": link, "article_link": article_link, "site_name": current_app.config["SITE_NAME"],
+    return {"link": link, "site_name": current_app.config["SITE_NAME"],
             "feed_link": lambda: with_query(url_for("pages.feed"), request.args),
             "hit_link": lambda hit: reader_link(hit.id, hit.url, hit.path), "entity_chips": entity_chips}
 
