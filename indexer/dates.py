@@ -21,6 +21,7 @@ _ZONES = {name: int(hours * 3600) for name, hours in {
     "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5,
     "MST": -7, "MDT": -6, "PST": -8, "PDT": -7}.items()}
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_DEFAULTS = (dt.datetime(2000, 1, 1), dt.datetime(2001, 2, 2))
 # /2020/11/27/, /2020-11-27/, -20200113, _20200113.html; the year is checked for plausibility.
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})([/_.-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)")
 
@@ -60,8 +61,13 @@ def parse_stated_date(value: str | None) -> tuple[dt.datetime, bool] | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", dateutil_parser.UnknownTimezoneWarning)
-            when = dateutil_parser.parse(value, tzinfos=_ZONES)
+            # dateutil fills a missing day or month from its default: parsed against two
+            # defaults, a value without a whole date ("2020", "September 2020") disagrees.
+            when = dateutil_parser.parse(value, tzinfos=_ZONES, default=_DEFAULTS[0])
+            other = dateutil_parser.parse(value, tzinfos=_ZONES, default=_DEFAULTS[1])
     except (ValueError, OverflowError):
+        return None
+    if when.date() != other.date():
         return None
     offset = when.utcoffset()
     if offset is not None:

@@ -181,3 +181,10 @@ def test_page_whose_text_is_only_in_json_ld_is_kept_with_its_date():
     article = parse_html(page.encode())
     assert article.body == "The council voted on Tuesday to close the old bridge to lorries."
     assert article.date.date() == dt.date(2020, 2, 15)
+
+
+def test_a_date_without_its_day_is_not_completed_from_today():
+    from indexer.dates import parse_stated_date
+
+    assert parse_stated_date("2020") is None and parse_stated_date("September 2020") is None
+    assert parse_stated_date("Tue, Sep 15 2020 10:01:41 EDT")[0].date().isoformat() == "2020-09-15"
