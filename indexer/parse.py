@@ -72,7 +72,7 @@ def parse_file(path: Path, root: Path | None = None, with_entities: bool = True)
             if isinstance(item, LineError):
                 result.errors.append(f"line {item.line}: {item.reason}")
             else:
-                if item.id.startswith(shown + "#"):
+                if item.id == shown or item.id.startswith(shown + "#"):
                     item.id = rel + item.id[len(shown):]
                     item.path_id = True
                 item.path = rel
