@@ -103,20 +103,21 @@ def _record_sums(gen_dir: Path, segments: list) -> None:
     write_atomic(gen_dir / SUMS_FILE, json.dumps(sums, sort_keys=True).encode())
 
 
-def fsync_dir(path: Path) -> None:
-    """fsync every file in a directory, then the directory itself."""
-    for entry in path.iterdir():
-        if entry.is_file():
-            fd = os.open(entry, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+def fsync_path(path: Path) -> None:
+    """fsync one file, or a directory's entries (a rename or removal in it)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def fsync_dir(path: Path) -> None:
+    """fsync every file in a directory, then the directory itself."""
+    for entry in path.iterdir():
+        if entry.is_file():
+            fsync_path(entry)
+    fsync_path(path)
 
 
 def remove_unreferenced(storage, indexname: str, keep_gens: set[int], keep_segments: set[str]) -> None:

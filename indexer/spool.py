@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .durable import fsync_path
 from .store import write_atomic
 
 QUEUE_DIR = "queue"
@@ -48,7 +49,7 @@ def enqueue(queue_dir: Path, ops: list[dict]) -> str:
         name = f"{time.time_ns():020d}-{os.getpid()}-{next(_sequence):06d}.jsonl"
     data = "".join(json.dumps(op, ensure_ascii=False) + "\n" for op in ops).encode()
     write_atomic(queue_dir / name, data)
-    _fsync_folder(queue_dir)
+    fsync_path(queue_dir)
     return name
 
 
@@ -89,9 +90,9 @@ def drain(queue_dir: Path, pushed_dir: Path,
                 continue
             touched.add(target.parent)
         for folder in touched:
-            _fsync_folder(folder)
+            fsync_path(folder)
         path.unlink()
-        _fsync_folder(queue_dir)
+        fsync_path(queue_dir)
         summary.files += 1
     return summary
 
@@ -116,11 +117,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
