@@ -16,6 +16,8 @@ from .manifest import Manifest
 from .store import IndexDir
 
 REPAIR = "run newsdesk index PATH... to drop it and parse its articles' files again"
+# An ordinary run compares sizes only; a changed byte is found by hashing.
+REPAIR_CHANGED = "run newsdesk index --verify PATH... to drop it and parse its articles' files again"
 
 
 @dataclass
@@ -53,8 +55,10 @@ def check_index(index_dir: IndexDir) -> CheckReport:
         report.problems.append(f"newest commit (generation {newest}) is unreadable; serving generation "
                                f"{report.generation}: run newsdesk index to repair")
     segments = ix._read_toc().segments
+    cut_short = {path for path, _ in damaged_files(gen, segments, full=False)}
     for path, what in damaged_files(gen, segments, full=True):
-        report.problems.append(f"{path} is damaged ({what}): {REPAIR}")
+        repair = REPAIR if path in cut_short else REPAIR_CHANGED
+        report.problems.append(f"{path} is damaged ({what}): {repair}")
     per_source: Counter[str] = Counter()
     ids: Counter[str] = Counter()
     for segment in segments:
@@ -71,7 +75,7 @@ def check_index(index_dir: IndexDir) -> CheckReport:
             finally:
                 leaf.close()
         except Exception as exc:  # any damage at all is what this command reports
-            report.problems.append(f"{name} is unreadable ({type(exc).__name__}: {exc}): {REPAIR}")
+            report.problems.append(f"{name} is unreadable ({type(exc).__name__}: {exc}): {REPAIR_CHANGED}")
     duplicates = [i for i, n in ids.items() if n > 1]
     if duplicates:
         report.problems.append(f"{len(duplicates)} ids stored more than once, e.g. {duplicates[0]!r}")

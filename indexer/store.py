@@ -185,10 +185,11 @@ class IndexDir:
             if gen.resolve() != live:
                 shutil.rmtree(gen, ignore_errors=True)
 
-    def clean_leftovers(self, gen: Path) -> list[str]:
+    def clean_leftovers(self, gen: Path, verify: bool = False) -> list[str]:
         """Repair what a killed or crashed writer left: a damaged newest TOC is moved aside (the
-        previous generation is still there), then files no kept generation names and temp
-        storage are removed. Returns what was repaired, for the run's report."""
+        previous generation is still there), segments cut short (or, with `verify`, with any
+        byte changed) are dropped, then files no kept generation names and temp storage are
+        removed. Returns what was repaired, for the run's report."""
         repaired = []
         damaged = quarantine_unreadable_toc(gen)
         if damaged:
@@ -196,7 +197,7 @@ class IndexDir:
         remove_toc_temps(gen)
         ix = self.open_generation(gen)
         toc = ix._read_toc()
-        broken = _damaged_segments(gen, ix, toc.segments)
+        broken = _damaged_segments(gen, ix, toc.segments, full=verify)
         if broken:
             writer = DurableWriter(ix, timeout=30.0)
             writer.commit(mergetype=lambda w, segments: [s for s in segments if s not in broken])
@@ -240,9 +241,10 @@ class IndexDir:
             os.close(fd)
 
 
-def _damaged_segments(gen: Path, ix, segments: list) -> list:
-    """Live segments whose files were cut short, or that do not even open."""
-    damaged = {path.name.split(".")[0] for path, _ in damaged_files(gen, segments, full=False)}
+def _damaged_segments(gen: Path, ix, segments: list, full: bool) -> list:
+    """Live segments whose files were cut short (or, if `full`, differ in any byte from when
+    they were written), or that do not even open."""
+    damaged = {path.name.split(".")[0] for path, _ in damaged_files(gen, segments, full=full)}
     broken = []
     for segment in segments:
         if segment.segment_id() in damaged:

@@ -133,11 +133,14 @@ def update_index(
     on_progress: Callable[[int, int], None] = lambda done, total: None,
     should_stop: Callable[[], bool] = lambda: False,
     follow_symlinks: bool = False,
+    verify: bool = False,
 ) -> Summary:
     """Bring the index in line with the files under `paths`.
 
     `should_stop` is asked after each parsed file: when it says yes what is parsed is
-    committed and the run ends there; the other files are picked up by the next run."""
+    committed and the run ends there; the other files are picked up by the next run.
+    `verify` hashes every segment file, so that damage `check` found is repaired too (an
+    ordinary run compares sizes only: hashing a large index on every update costs seconds)."""
     started = time.monotonic()
     summary = Summary(dry_run=dry_run)
 
@@ -173,7 +176,7 @@ def update_index(
             live = gen
         dropped = False
         if gen is not None:
-            repairs = index_dir.clean_leftovers(gen)
+            repairs = index_dir.clean_leftovers(gen, verify=verify)
             summary.repaired += repairs
             # Which files the dropped articles came from is in the lost segment: parse all.
             dropped = any(r.startswith("dropped damaged") for r in repairs)

@@ -202,9 +202,9 @@ def test_a_truncated_segment_is_named_by_every_command_and_repaired_by_index(art
     assert ids(root) == before and check_index(IndexDir(root)).ok
 
 
-def test_check_names_a_segment_with_flipped_bytes(articles_dir, tmp_path):
+def test_a_segment_with_flipped_bytes_is_named_by_check_and_repaired_by_index_verify(articles_dir, tmp_path):
     root = tmp_path / "ix"
-    _examples_index(articles_dir, root)
+    before = _examples_index(articles_dir, root)
     assert check_index(IndexDir(root)).ok
     seg = _segment(root)
     data = bytearray(seg.read_bytes())
@@ -213,6 +213,13 @@ def test_check_names_a_segment_with_flipped_bytes(articles_dir, tmp_path):
     seg.write_bytes(bytes(data))
     report = check_index(IndexDir(root))
     assert not report.ok and any(seg.name in p and "damaged" in p for p in report.problems)
+    assert all("newsdesk index --verify" in p for p in report.problems if seg.name in p)
+    # An ordinary run compares sizes only, so the damage stays; --verify hashes and repairs it.
+    assert not update_index([articles_dir], IndexDir(root), with_entities=False, workers=1).repaired
+    result = _cli("index", str(articles_dir), "--index", str(root), "--verify", "--no-entities")
+    assert result.exit_code == 0, result.output
+    assert "dropped damaged segment" in result.output
+    assert ids(root) == before and check_index(IndexDir(root)).ok
 
 
 def test_both_tables_of_contents_damaged(articles_dir, tmp_path):

@@ -97,6 +97,9 @@ def parse(paths: tuple[Path, ...], as_json: bool, no_entities: bool, follow_syml
 @click.option("--rebuild", is_flag=True,
               help="Build a fresh index beside the live one and swap it in when complete.")
 @click.option("--dry-run", is_flag=True, help="Say what would be added, updated and deleted; write nothing.")
+@click.option("--verify", is_flag=True,
+              help="Hash every segment file first and repair any whose bytes changed since they "
+                   "were written (what newsdesk check asks for); ordinary runs compare sizes only.")
 @click.option("--no-entities", is_flag=True, help="Skip named-entity extraction (faster).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Worker processes that parse files and write segments [default: one per CPU].")
@@ -116,7 +119,7 @@ def parse(paths: tuple[Path, ...], as_json: bool, no_entities: bool, follow_syml
               help="With URLs: pages fetched at the same time.")
 @follow_symlinks_option
 def index(paths: tuple[Path | str, ...], index_path: Path | None, rebuild: bool, dry_run: bool,
-          no_entities: bool, workers: int | None, batch: int, watch: bool, interval: float,
+          verify: bool, no_entities: bool, workers: int | None, batch: int, watch: bool, interval: float,
           prune: bool, delay: float, fetchers: int, follow_symlinks: bool) -> None:
     """Index article files, incrementally.
 
@@ -149,7 +152,7 @@ def index(paths: tuple[Path | str, ...], index_path: Path | None, rebuild: bool,
         failed |= crawl_failed
         files = [p for p in paths if isinstance(p, Path)] + mirrors
         summary = _index_once(files, ix_dir, rebuild=rebuild and first, dry_run=dry_run,
-                              with_entities=not no_entities, workers=workers, batch=batch, stop=stop,
+                              verify=verify and first, with_entities=not no_entities, workers=workers, batch=batch, stop=stop,
                               quiet=watch and not first, follow_symlinks=follow_symlinks,
                               named_before=named)
         failed |= bool(summary.failures)
@@ -179,7 +182,7 @@ def _stop_on_signals(stop: threading.Event) -> None:
         signal.signal(sig, handler)
 
 
-def _index_once(paths: list[Path], ix_dir: IndexDir, *, rebuild: bool, dry_run: bool,
+def _index_once(paths: list[Path], ix_dir: IndexDir, *, rebuild: bool, dry_run: bool, verify: bool,
                 with_entities: bool, workers: int | None, batch: int, stop: threading.Event,
                 quiet: bool, follow_symlinks: bool, named_before: set[str]):
     bar = None
@@ -202,7 +205,7 @@ def _index_once(paths: list[Path], ix_dir: IndexDir, *, rebuild: bool, dry_run: 
         summary = update_index(
             paths, ix_dir, rebuild=rebuild, dry_run=dry_run, with_entities=with_entities,
             workers=workers, batch_articles=batch, on_error=named, on_progress=progress,
-            should_stop=stop.is_set, follow_symlinks=follow_symlinks)
+            should_stop=stop.is_set, follow_symlinks=follow_symlinks, verify=verify)
     except IndexProblem as exc:
         _error(str(exc))
         sys.exit(2)
