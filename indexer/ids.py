@@ -18,12 +18,13 @@ from .sources import Source
 
 class IdClaims:
     """Which source holds each id: this run's claims, then the index as it stood at the last
-    commit (a source being deleted in this run holds nothing)."""
+    commit. A source deleted or parsed again in this run holds nothing there: its old articles
+    go with it, so an id that moved from one changed file to another is the new file's."""
 
-    def __init__(self, ix: Index | None, gone: list[str]) -> None:
+    def __init__(self, ix: Index | None, released: list[str]) -> None:
         self._ix = ix
         self._searcher = ix.searcher() if ix is not None else None
-        self._gone = set(gone)
+        self._released = set(released)
         self._claimed: dict[str, str] = {}
 
     def _holder(self, article_id: str) -> str | None:
@@ -35,7 +36,7 @@ class IdClaims:
         if number is None:
             return None
         source = self._searcher.stored_fields(number).get("source")
-        return None if source in self._gone else source
+        return None if source in self._released else source
 
     def claim(self, articles: list[Article], src: Source) -> tuple[list[Article], list[str]]:
         """The articles of one file that may be indexed (a path id lengthened where another

@@ -215,7 +215,7 @@ def update_index(
         batch = _Batch()
         batch.deleted_sources = gone
         # A fresh generation holds only this run's articles, whose ids are claimed as they come.
-        claims = IdClaims(None if fresh else ix, gone)
+        claims = IdClaims(None if fresh else ix, gone + [src.key for src, _ in todo])
 
         def commit() -> None:
             docs = [article_document(article, key) for article, key in batch.articles.values()]

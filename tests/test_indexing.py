@@ -225,6 +225,31 @@ def test_an_id_in_two_files_of_a_fresh_build_is_named_and_indexed_once(tmp_path,
         assert s.document(id="dup")["headline"] == "First"
 
 
+@pytest.mark.parametrize("old, new", [("a.jsonl", "b.jsonl"), ("b.jsonl", "a.jsonl")])
+def test_an_id_moving_between_two_files_changed_in_one_run_is_kept(tmp_path, old, new):
+    """The holder of the moved id is parsed again in the same run: it gives the id up, so the
+    other file may take it (parsed before or after it)."""
+    src = tmp_path / "src"
+    src.mkdir()
+
+    def write(name, *stories):
+        (src / name).write_text("".join(json.dumps({"id": i, "headline": i, "body": f"Story {i}."}) + "\n"
+                                        for i in stories))
+    write(old, "moved", "stays")
+    write(new, "other")
+    root = tmp_path / "ix"
+    index([src], root)
+    write(old, "stays")
+    write(new, "other", "moved")
+    errors = []
+    index([src], root, on_error=lambda p, r: errors.append((p, r)))
+    assert errors == []
+    assert ids(root) == ["moved", "other", "stays"]
+    with IndexDir(root).open().searcher() as s:
+        assert s.document(id="moved")["source"] == str(src.resolve() / new)
+    assert index([src], root).changed == 0 and ids(root) == ["moved", "other", "stays"]
+
+
 def test_damaged_newest_toc_falls_back_to_the_previous_commit(articles_dir, tmp_path):
     root = tmp_path / "ix"
     index([articles_dir], root)
