@@ -25,6 +25,7 @@ from .ids import IdClaims
 from .segments import keep_unmerged, merge_plan, split, write_segments
 from .sources import Source, scan
 from .stories import story_bands
+from .takedowns import Takedown, Takedowns
 from .store import IndexDamaged, IndexDir, IndexProblem
 from .workers import Pools, retry_on_worker_death, run_all
 
@@ -48,6 +49,7 @@ class Summary:
     added: int = 0
     updated: int = 0
     deleted: int = 0
+    taken_down: int = 0  # articles deleted because a CMS took them down (indexer.takedowns)
     unchanged: int = 0
     failed: int = 0
     articles: int = 0
@@ -60,7 +62,7 @@ class Summary:
 
     @property
     def changed(self) -> int:
-        return self.added + self.updated + self.deleted
+        return self.added + self.updated + self.deleted + self.taken_down
 
 
 def article_document(article: Article, source: str) -> dict:
@@ -115,9 +117,10 @@ class _Batch:
         self.articles: dict[str, tuple[Article, str]] = {}
         self.sources: dict[str, FileState] = {}
         self.deleted_sources: list[str] = []
+        self.taken_down: list[Takedown] = []
 
     def __len__(self) -> int:
-        return len(self.articles) + len(self.deleted_sources)
+        return len(self.articles) + len(self.deleted_sources) + len(self.taken_down)
 
 
 def update_index(
@@ -214,6 +217,9 @@ def update_index(
         ix = index_dir.open_generation(gen)
         batch = _Batch()
         batch.deleted_sources = gone
+        takedowns = Takedowns.load(index_dir.root)
+        if not fresh:
+            batch.taken_down = _taken_down(ix, takedowns)
         # A fresh generation holds only this run's articles, whose ids are claimed as they come.
         claims = IdClaims(None if fresh else ix, gone + [src.key for src, _ in todo])
 
@@ -225,6 +231,8 @@ def update_index(
             try:
                 for key in batch.deleted_sources:
                     writer.delete_by_term("source", key)
+                for taken in batch.taken_down:
+                    writer.delete_by_term("id", taken.id)
                 for key, state in batch.sources.items():
                     # A file that now fails to parse keeps its last good articles. (A run
                     # parses each file once: in a fresh generation it has no articles yet.)
@@ -258,12 +266,16 @@ def update_index(
                 manifest.files.pop(key, None)
             # What the commit holds, counted from it, not what was parsed: the manifest never
             # claims an article the index lacks, and the run reports only visible articles.
-            visible = _live_counts(ix, list(batch.sources))
+            visible = _live_counts(ix, list(batch.sources) + [t.source for t in batch.taken_down])
             for key, state in batch.sources.items():
                 state.articles = visible[key]
                 if state.error is None:
                     summary.articles += state.articles
                 manifest.files[key] = state
+            for taken in batch.taken_down:
+                if taken.source in manifest.files and taken.source not in batch.sources:
+                    manifest.files[taken.source].articles = visible[taken.source]
+            summary.taken_down += len(batch.taken_down)
             manifest.generation = ix.latest_generation()
             manifest.save(gen)
             claims.committed()
@@ -277,6 +289,8 @@ def update_index(
                 state.error = result
             else:
                 result.articles, duplicates = claims.claim(result.articles, src)
+                result.articles = [a for a in result.articles
+                                   if not takedowns.covers(a.id, src.key, a.headline, a.body)]
                 for problem in result.errors + duplicates:
                     report(shown, problem)
                 for article in result.articles:
@@ -298,7 +312,8 @@ def update_index(
                 if len(batch) >= batch_articles:
                     commit()
                     batch = _Batch()
-            if not summary.stopped and (batch.sources or batch.deleted_sources or gen != live):
+            if not summary.stopped and (batch.sources or batch.deleted_sources or batch.taken_down
+                                        or gen != live):
                 commit()
         claims.close()
         if gen != live and not summary.stopped:  # a stopped rebuild never goes live
@@ -332,6 +347,18 @@ def _disk_full_is_a_message(index_dir: IndexDir, space: _Space) -> Iterator[None
         raise IndexProblem(f"disk full writing {index_dir.root} ({free / 1e6:.0f} MB free): the index "
                            f"is as of its last commit; this run needs about {max(1, round(space.need / 1e6))} "
                            "MB free: free some space and run again") from None
+
+
+def _taken_down(ix, takedowns: Takedowns) -> list[Takedown]:
+    """The takedowns whose article the index still holds, as it was taken down."""
+    found = []
+    with ix.searcher() as searcher:
+        for taken in takedowns.entries.values():
+            stored = searcher.document(id=taken.id)
+            if stored is not None and takedowns.covers(taken.id, stored.get("source"),
+                                                       stored.get("headline"), stored.get("body")):
+                found.append(taken)
+    return found
 
 
 def _live_counts(ix, keys: list[str]) -> dict[str, int]:

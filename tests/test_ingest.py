@@ -81,6 +81,13 @@ def test_sitemap_first_crawl_rerun_update_and_prune(site, tmp_path):
     assert pruned.exit_code == 0 and "pruned 1" in pruned.output and "deleted 1" in pruned.output
     assert len(ids(ix)) == 5
 
+    taken = sorted(ids(ix))[0]  # the CMS takes a crawled article down
+    client = create_app({"INDEX": str(ix), "INGEST_TOKEN": TOKEN}).test_client()
+    assert client.delete(f"/api/articles?id={taken}", headers=auth()).status_code == 202
+    assert "1 taken down" in run(*args).output
+    assert len(ids(ix)) == 4 and taken not in ids(ix)
+    assert run(*args, "--rebuild").exit_code == 0 and len(ids(ix)) == 4  # the page is still mirrored
+
 
 def test_pages_without_a_stated_url_get_the_fetched_url_as_id(tmp_path):
     site = Site.from_pages([b"<html><head><title>Harbour fire - Daily</title></head><body><article>"
@@ -217,6 +224,52 @@ def test_ingest_api_checks_token_body_and_articles(push_client):
     assert len(pending(queue_dir(IndexDir(ix).root))) == 3
 
 
+def test_a_takedown_removes_a_file_article_until_its_text_changes_or_it_is_pushed(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    lines = [{"id": "cms-1", "headline": "Pier closes", "body": "The pier closed after the storm."},
+             {"id": "cms-2", "headline": "Ferry returns", "body": "The ferry returned on Friday."}]
+    export = src / "export.jsonl"
+    export.write_text("".join(json.dumps(o) + "\n" for o in lines))
+    (src / "fire.txt").write_text("Harbour fire\n\nA fire broke out at the harbour overnight.\n")
+    ix = tmp_path / "ix"
+    assert run("index", src, "--index", ix, "--no-entities").exit_code == 0
+    client = create_app({"INDEX": str(ix), "INGEST_TOKEN": TOKEN}).test_client()
+    for article_id in ("cms-1", "fire.txt", "never-indexed"):
+        assert client.delete(f"/api/articles/{article_id}", headers=auth()).status_code == 202
+    taken = run("index", src, "--index", ix, "--no-entities")
+    assert taken.exit_code == 0, taken.output
+    assert "3 deletions (2 of files' or crawled articles" in taken.output and "2 taken down" in taken.output
+    assert ids(ix) == {"cms-2"}
+    from indexer.check import check_index
+    assert check_index(IndexDir(ix)).ok  # the manifest counts what the takedown left
+    assert "Nothing to do" in run("index", src, "--index", ix, "--no-entities").output
+    assert run("index", src, "--index", ix, "--no-entities", "--rebuild").exit_code == 0
+    assert ids(ix) == {"cms-2"}  # the file is parsed again: the takedown still holds
+
+    lines.append({"id": "cms-3", "headline": "Pier reopens", "body": "Repairs were finished."})
+    export.write_text("".join(json.dumps(o) + "\n" for o in lines))
+    assert run("index", src, "--index", ix, "--no-entities").exit_code == 0
+    assert ids(ix) == {"cms-2", "cms-3"}  # another line of the export changed, not cms-1
+    lines[0]["body"] = "The pier closed after the storm; it reopens in May."
+    export.write_text("".join(json.dumps(o) + "\n" for o in lines))
+    assert run("index", src, "--index", ix, "--no-entities").exit_code == 0
+    assert ids(ix) == {"cms-1", "cms-2", "cms-3"}  # republished with new text
+
+    pushed = {"id": "fire.txt", "headline": "Harbour fire", "body": "A fire broke out at the harbour."}
+    assert client.post("/api/articles", json=pushed, headers=auth()).status_code == 202
+    assert run("index", src, "--index", ix, "--no-entities").exit_code == 0
+    assert ids(ix) == {"cms-1", "cms-2", "cms-3", "fire.txt"}  # pushed again: the takedown is lifted
+    takedowns = IndexDir(ix).root / "takedowns.json"
+    assert json.loads(takedowns.read_text()) == {"takedowns": []}  # (cms-1's went once republished)
+    assert client.delete("/api/articles/cms-2", headers=auth()).status_code == 202
+    assert run("index", src, "--index", ix, "--no-entities").exit_code == 0
+    assert ids(ix) == {"cms-1", "cms-3", "fire.txt"} and len(json.loads(takedowns.read_text())["takedowns"]) == 1
+    export.unlink()
+    assert run("index", src, "--index", ix, "--no-entities").exit_code == 0
+    assert json.loads(takedowns.read_text()) == {"takedowns": []}  # nothing left to keep out
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -254,13 +307,15 @@ def _serve(ix: Path, tmp_path: Path) -> tuple[subprocess.Popen, str]:
     proc = _newsdesk("serve", "--index", str(ix), "--port", str(port), "--threads", "2",
                      "--ingest-token-file", str(token_file))
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    started = time.monotonic()
+    while proc.poll() is None and time.monotonic() - started < 120:  # a loaded machine is slow to start it
         try:
             urllib.request.urlopen(base + "/api/search?q=x", timeout=1)
             return proc, base
         except OSError:
             time.sleep(0.1)
-    raise AssertionError(proc.stdout.read().decode())
+    _kill_tree(proc)
+    raise AssertionError(f"newsdesk serve did not answer (exit status {proc.returncode})")
 
 
 def _total(base: str, query: str) -> int:

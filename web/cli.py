@@ -225,7 +225,9 @@ def _index_once(paths: list[Path], ix_dir: IndexDir, *, rebuild: bool, dry_run: 
         click.echo(
             f"{stamp}{verb}added {summary.added}, {verb}updated {summary.updated}, {verb}deleted "
             f"{summary.deleted}, unchanged {summary.unchanged}, failed {summary.failed} files; "
-            f"{summary.articles} articles indexed in {summary.seconds:.1f}s"
+            f"{summary.articles} articles indexed"
+            + (f", {summary.taken_down} taken down" if summary.taken_down else "")
+            + f" in {summary.seconds:.1f}s"
             + (" (stopped early; the rest on the next run)" if summary.stopped else ""))
     return summary
 

@@ -32,7 +32,7 @@ def fetch_sources(urls: list[str], ix_dir: IndexDir, *, prune: bool, delay: floa
     """Bring the mirror folders up to date; returns them (to index) and whether a url failed.
     `tidy` first removes what killed runs left half-written."""
     from indexer.crawl import crawl  # urllib3, feedparser: only for runs that use them
-    from indexer.remote import crawl_dir, ingest_lock, mirror_paths, pushed_dir, queue_dir, remove_leftovers
+    from indexer.remote import crawl_dir, ingest_lock, mirror_paths, remove_leftovers
     from indexer.spool import drain
 
     root = ix_dir.root
@@ -44,11 +44,11 @@ def fetch_sources(urls: list[str], ix_dir: IndexDir, *, prune: bool, delay: floa
     with ingest_lock(root):
         if tidy:
             remove_leftovers(root)
-        applied = drain(queue_dir(root), pushed_dir(root),
-                        on_error=lambda name, reason: error(f"{name}: {reason}"))
+        applied = drain(ix_dir, on_error=lambda name, reason: error(f"{name}: {reason}"))
         if applied.files:
             click.echo(f"Applied {applied.files} queued push requests: {applied.put} articles, "
-                       f"{applied.deleted} deletions.")
+                       f"{applied.deleted} deletions ({applied.taken_down} of files' or crawled "
+                       "articles, recorded as takedowns).")
         if urls:
             bar = None
 

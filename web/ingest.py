@@ -6,7 +6,8 @@
 Off unless the app is given an INGEST_TOKEN (`newsdesk serve --ingest-token-file F`); every
 request must carry `Authorization: Bearer <token>`. The server never writes the index: an
 accepted request is appended to the durable push queue and answered 202; the indexer
-(`newsdesk index --watch`) commits it."""
+(`newsdesk index --watch`) commits it. A DELETE takes down any article with that id: pushed,
+from a file or crawled (indexer.takedowns)."""
 from __future__ import annotations
 
 import hmac
