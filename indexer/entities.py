@@ -264,6 +264,11 @@ def fold(found: list[Mention]) -> Entities:
     return result
 
 
+def load() -> None:
+    """Load the model now: a long-running writer pays for it once, before its first article."""
+    _nlp()
+
+
 @lru_cache(maxsize=1)
 def _nlp():
     import spacy

@@ -8,7 +8,6 @@ Layout of the index directory (beside the generations and their manifests):
 """
 from __future__ import annotations
 
-import fcntl
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Iterator
 
 from .crawl import PAGES_DIR
 from .spool import PUSHED_DIR, QUEUE_DIR, remove_abandoned
-from .store import IndexerBusy
+from .store import IndexerBusy, take_flock
 
 CRAWL_DIR = "crawl"
 LOCK_FILE = "ingest.lock"
@@ -40,15 +39,14 @@ def mirror_paths(index_root: Path) -> list[Path]:
 
 
 @contextmanager
-def ingest_lock(index_root: Path) -> Iterator[None]:
-    """One process at a time moves crawled and pushed articles into the mirror folders."""
+def ingest_lock(index_root: Path, wait: float = 0.0) -> Iterator[None]:
+    """One process at a time moves crawled and pushed articles into the mirror folders
+    (waiting up to `wait` seconds for its turn)."""
     index_root.mkdir(parents=True, exist_ok=True)
     fd = os.open(index_root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IndexerBusy(f"another indexer is crawling or applying pushes in {index_root}") from None
+        if not take_flock(fd, wait):
+            raise IndexerBusy(f"another indexer is crawling or applying pushes in {index_root}")
         yield
     finally:
         os.close(fd)

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import stat
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -222,23 +223,34 @@ class IndexDir:
         return repaired
 
     @contextmanager
-    def writer_lock(self) -> Iterator[int]:
+    def writer_lock(self, wait: float = 0.0) -> Iterator[int]:
         """One indexer at a time; the kernel drops the flock when its holder dies (and every
-        process it forked has closed the descriptor, see indexer.workers). Yields the lock's
-        file descriptor."""
+        process it forked has closed the descriptor, see indexer.workers). Waits up to `wait`
+        seconds for it. Yields the lock's file descriptor."""
         self.root.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            if not take_flock(fd, wait):
                 pid = os.read(fd, 32).decode(errors="replace").strip() or "?"
-                raise IndexerBusy(f"another indexer (pid {pid}) is running on {self.root}") from None
+                raise IndexerBusy(f"another indexer (pid {pid}) is running on {self.root}")
             os.ftruncate(fd, 0)
             os.pwrite(fd, str(os.getpid()).encode(), 0)
             yield fd
         finally:
             os.close(fd)
+
+
+def take_flock(fd: int, wait: float) -> bool:
+    """An exclusive flock, tried every 0.1 s for up to `wait` seconds; False if not had."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
 
 
 def _damaged_segments(gen: Path, ix, segments: list, full: bool) -> list:

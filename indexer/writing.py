@@ -137,13 +137,15 @@ def update_index(
     should_stop: Callable[[], bool] = lambda: False,
     follow_symlinks: bool = False,
     verify: bool = False,
+    lock_wait: float = 0.0,
 ) -> Summary:
     """Bring the index in line with the files under `paths`.
 
     `should_stop` is asked after each parsed file: when it says yes what is parsed is
     committed and the run ends there; the other files are picked up by the next run.
     `verify` hashes every segment file, so that damage `check` found is repaired too (an
-    ordinary run compares sizes only: hashing a large index on every update costs seconds)."""
+    ordinary run compares sizes only: hashing a large index on every update costs seconds).
+    The index's lock is waited for up to `lock_wait` seconds, then IndexerBusy is raised."""
     started = time.monotonic()
     summary = Summary(dry_run=dry_run)
 
@@ -152,7 +154,7 @@ def update_index(
         on_error(path, reason)
     workers = workers or os.cpu_count() or 1
     space = _Space()
-    with index_dir.writer_lock() as lock_fd, _disk_full_is_a_message(index_dir, space):
+    with index_dir.writer_lock(lock_wait) as lock_fd, _disk_full_is_a_message(index_dir, space):
         recovered = None if dry_run else index_dir.recover_current()
         if recovered:
             summary.repaired.append(recovered)

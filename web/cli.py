@@ -16,10 +16,10 @@ import click
 from indexer.errors import ParseError
 from indexer.parse import parse_file, printable
 from indexer.durable import READ_ERRORS
-from indexer.store import IndexDir, IndexProblem, default_index_dir
+from indexer.store import IndexDir, IndexerBusy, IndexProblem, default_index_dir
 from indexer.writing import BATCH_ARTICLES, update_index
 
-from .cli_ingest import PathOrUrl, fetch_sources
+from .cli_ingest import LOCK_WAIT_SECONDS, PathOrUrl, fetch_sources
 
 index_option = click.option(
     "--index", "index_path", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -139,24 +139,34 @@ def index(paths: tuple[Path | str, ...], index_path: Path | None, rebuild: bool,
     failed = False
     first = True
     urls = [p for p in paths if isinstance(p, str)]
-    # With --watch, a problem that stays (an unreadable file) is named once, not every pass.
+    # With --watch, a problem that stays (an unreadable file, a url that keeps failing) is
+    # named once, not every pass.
     named: set[str] = set()
+    named_urls: set[str] = set()
     while True:
         try:
-            mirrors, crawl_failed = fetch_sources(
+            mirrors, crawl_failed, named_urls = fetch_sources(
                 urls, ix_dir, prune=prune, delay=delay, concurrency=fetchers, dry_run=dry_run,
-                stop=stop, quiet=watch and not first, tidy=first, error=_error)
+                stop=stop, quiet=watch and not first, tidy=first, error=_error,
+                named_before=named_urls)
+            files = [p for p in paths if isinstance(p, Path)] + mirrors
+            summary = _index_once(files, ix_dir, rebuild=rebuild and first, dry_run=dry_run,
+                                  verify=verify and first, with_entities=not no_entities,
+                                  workers=workers, batch=batch,
+                                  stop=stop, quiet=watch and not first,
+                                  follow_symlinks=follow_symlinks, named_before=named)
+        except IndexerBusy as exc:
+            if not watch or first:
+                _error(str(exc))
+                sys.exit(2)
+            # A long pass of serve's push writer, or a one-off run: this pass is theirs.
+            summary = None
         except IndexProblem as exc:
             _error(str(exc))
             sys.exit(2)
-        failed |= crawl_failed
-        files = [p for p in paths if isinstance(p, Path)] + mirrors
-        summary = _index_once(files, ix_dir, rebuild=rebuild and first, dry_run=dry_run,
-                              verify=verify and first, with_entities=not no_entities, workers=workers, batch=batch, stop=stop,
-                              quiet=watch and not first, follow_symlinks=follow_symlinks,
-                              named_before=named)
-        failed |= bool(summary.failures)
-        named = {f"{path}: {reason}" for path, reason in summary.failures}
+        if summary is not None:
+            failed |= crawl_failed or bool(summary.failures)
+            named = {f"{path}: {reason}" for path, reason in summary.failures}
         first = False
         if not watch or dry_run or stop.wait(interval):
             break
@@ -205,7 +215,10 @@ def _index_once(paths: list[Path], ix_dir: IndexDir, *, rebuild: bool, dry_run: 
         summary = update_index(
             paths, ix_dir, rebuild=rebuild, dry_run=dry_run, with_entities=with_entities,
             workers=workers, batch_articles=batch, on_error=named, on_progress=progress,
-            should_stop=stop.is_set, follow_symlinks=follow_symlinks, verify=verify)
+            should_stop=stop.is_set, follow_symlinks=follow_symlinks, verify=verify,
+            lock_wait=LOCK_WAIT_SECONDS)
+    except IndexerBusy:
+        raise
     except IndexProblem as exc:
         _error(str(exc))
         sys.exit(2)
@@ -469,7 +482,9 @@ def serve(index_path: Path | None, host: str, port: int, threads: int, cors_orig
           ingest_token_file, base_url: str | None, url_template: str | None, article_noindex: bool) -> None:
     """Serve the search page and JSON API with waitress (a production WSGI server).
 
-    New commits to the index become visible between requests, without a restart.
+    New commits to the index become visible between requests, without a restart. With
+    --ingest-token-file a writer thread also commits what is pushed (within a second or two),
+    leaving it to another indexer (index --watch) whenever that one holds the index.
     """
     import waitress
 
@@ -493,6 +508,10 @@ def serve(index_path: Path | None, host: str, port: int, threads: int, cors_orig
     except OSError as exc:
         _error(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
         sys.exit(1)
+    if token:
+        from .writer import start_writer
+
+        start_writer(ix_dir, report=lambda line: click.echo(line, err=True))
     click.echo(f"Serving {ix_dir.root} on http://{host}:{port}/ (Ctrl-C to stop)")
     server.run()
 
