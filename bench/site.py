@@ -62,6 +62,7 @@ class Site:
     listed: list[str] = field(default_factory=list)
     slow_seconds: float = 3.0
     faults: bool = False  # list /missing.html, /slow.html, /loop-a.html, /huge.html too
+    robots_redirects: int = 0  # /robots.txt answers after this many 301s (as http → https does)
     log: list[Hit] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
@@ -127,7 +128,11 @@ class Site:
             listed = [(p, self.pages[p]) for p in self.listed]
         if page is not None:
             return self._send(req, page.body, "text/html; charset=utf-8", page)
-        if path == "/robots.txt":
+        if path == "/robots.txt" or path.startswith("/robots-hop-"):
+            hop = 0 if path == "/robots.txt" else int(path[len("/robots-hop-"):].split(".")[0])
+            if hop < self.robots_redirects:
+                return self._send(req, b"", "text/plain", status=301,
+                                  extra={"Location": f"/robots-hop-{hop + 1}.txt"})
             return self._send(req, b"User-agent: *\nDisallow: /private/\n", "text/plain")
         if path in ("/sitemap.xml", "/sitemap-news.xml", "/sitemap-1.xml.gz", "/feed.rss",
                     "/feed.atom", "/feed.json"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
@@ -89,9 +90,14 @@ class Fetcher:
             limit: int | None = None) -> Response:
         """GET url, following at most MAX_REDIRECTS redirects; raises FetchError. The body may
         be `limit` bytes (default: the policy's page limit)."""
+        return self._follow(url, etag, last_modified, limit, self.check_allowed)
+
+    def _follow(self, url: str, etag: str | None, last_modified: str | None, limit: int | None,
+                check: Callable[[str], None]) -> Response:
+        """GET url and the redirects it leads to, each hop `check`ed before it is asked for."""
         seen = {url}
         for _ in range(MAX_REDIRECTS + 1):
-            self.check_allowed(url)
+            check(url)
             headers = {}
             if etag:
                 headers["If-None-Match"] = etag
@@ -112,17 +118,22 @@ class Fetcher:
         raise FetchError(f"more than {MAX_REDIRECTS} redirects", 310)
 
     def check_allowed(self, url: str) -> None:
+        self._check_site(url)
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            raise FetchError(f"not an http(s) url ({parts.scheme or 'no'} scheme)")
-        if parts.netloc.lower() not in self.policy.hosts:
-            raise FetchError(f"off-site url (host {parts.netloc} is not one of the sites given)")
         robots = self._robots(parts.scheme, parts.netloc.lower())
         unreachable = self._host(parts.netloc.lower()).unreachable
         if unreachable:
             raise FetchError(f"robots.txt unreachable ({unreachable}): the host is not crawled")
         if not robots.can_fetch(USER_AGENT, url):
             raise FetchError("disallowed by robots.txt")
+
+    def _check_site(self, url: str) -> None:
+        """An http(s) url on one of the hosts given (robots.txt aside)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise FetchError(f"not an http(s) url ({parts.scheme or 'no'} scheme)")
+        if parts.netloc.lower() not in self.policy.hosts:
+            raise FetchError(f"off-site url (host {parts.netloc} is not one of the sites given)")
 
     def _host(self, host: str) -> _Host:
         with self._lock:
@@ -139,13 +150,14 @@ class Fetcher:
             return state.robots
         robots = state.robots
         try:
-            status, response = self._request(f"{scheme}://{host}/robots.txt", {}, limit=ROBOTS_BYTES)
-            if status == 200:
-                robots.parse(response.body.decode("utf-8", "replace").splitlines())
-            else:  # RFC 9309: a robots.txt that is not there (4xx) allows everything
-                robots.allow_all = True
+            # Redirected (http → https, a moved file) as a page is: each hop checked, at most
+            # MAX_REDIRECTS; off the site, a loop or too many, the host is left alone.
+            response = self._follow(f"{scheme}://{host}/robots.txt", None, None, ROBOTS_BYTES,
+                                    self._check_site)
+            robots.parse(response.body.decode("utf-8", "replace").splitlines())
         except FetchError as exc:
-            # RFC 9309: unreachable (5xx, network) means assume everything is disallowed.
+            # RFC 9309: one that is not there (4xx) allows everything; unreachable (5xx,
+            # network) means assume everything is disallowed.
             if exc.status is not None and 400 <= exc.status < 500:
                 robots.allow_all = True
             else:

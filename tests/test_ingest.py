@@ -136,6 +136,30 @@ def test_faults_are_named_bounded_and_never_leave_the_site(tmp_path):
         site.stop()
 
 
+@pytest.mark.parametrize("hops", [1, 5, 6])
+def test_a_redirected_robots_txt_is_followed_and_obeyed(tmp_path, hops):
+    """As http → https redirects it: before, any redirect was read as allow-all."""
+    corpus("html-news-meta")
+    site = Site.from_pages(corpus_pages(CORPUS, "html-news-meta", 1), faults=True)
+    site.robots_redirects, site.slow_seconds = hops, 0
+    site.start()
+    try:
+        errors: dict[str, str] = {}
+        summary = crawl([f"{site.base}/feed.json"], tmp_path / "crawl", delay=0,
+                        on_error=lambda url, reason: errors.setdefault(url, reason))
+        assert not site.hits("/private/")
+        if hops <= 5:
+            assert len(site.hits("/robots")) == hops + 1
+            assert errors[f"{site.base}/private/secret.html"] == "skipped: disallowed by robots.txt"
+            assert summary.changed == 2  # the page and /slow.html
+        else:
+            assert errors[f"{site.base}/feed.json"] == ("robots.txt unreachable (more than 5 "
+                                                        "redirects): the host is not crawled")
+            assert not site.hits("/news/") and summary.changed == 0
+    finally:
+        site.stop()
+
+
 def test_requests_to_one_host_keep_the_delay(tmp_path):
     corpus("html-news-meta")
     site = Site.from_pages(corpus_pages(CORPUS, "html-news-meta", 4)).start()
