@@ -160,6 +160,26 @@ def test_a_redirected_robots_txt_is_followed_and_obeyed(tmp_path, hops):
         site.stop()
 
 
+def test_watch_names_a_url_that_keeps_failing_once(tmp_path):
+    corpus("html-news-meta")
+    site = Site.from_pages(corpus_pages(CORPUS, "html-news-meta", 1), faults=True)
+    site.slow_seconds = 0
+    site.start()
+    watcher = subprocess.Popen([sys.executable, "-m", "web.cli", "index", f"{site.base}/feed.json",
+                                "--index", str(tmp_path / "ix"), "--no-entities", "--workers", "1",
+                                "--delay", "0", "--watch", "--interval", "0.2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _until("the watcher did not ask for the missing page three times",
+               lambda: len(site.hits("/missing.html")) >= 3)
+    finally:
+        watcher.send_signal(signal.SIGTERM)
+        out, err = watcher.communicate(timeout=60)
+        site.stop()
+    assert err.count(f"{site.base}/missing.html: HTTP 404") == 1, err
+    assert out.count("Crawled ") == 1, out  # a quiet pass with nothing new says nothing
+
+
 def test_requests_to_one_host_keep_the_delay(tmp_path):
     corpus("html-news-meta")
     site = Site.from_pages(corpus_pages(CORPUS, "html-news-meta", 4)).start()
