@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -133,6 +134,8 @@ def index(paths: tuple[Path | str, ...], index_path: Path | None, rebuild: bool,
     folders that cannot be read (their articles are kept), are named on stderr and skipped;
     the exit status is 1 if anything was named.
     """
+    from indexer.remote import ingest_lock  # (with the crawler: urllib3, lxml)
+
     ix_dir = _index_dir(index_path)
     stop = threading.Event()
     _stop_on_signals(stop)
@@ -145,16 +148,19 @@ def index(paths: tuple[Path | str, ...], index_path: Path | None, rebuild: bool,
     named_urls: set[str] = set()
     while True:
         try:
-            mirrors, crawl_failed, named_urls = fetch_sources(
-                urls, ix_dir, prune=prune, delay=delay, concurrency=fetchers, dry_run=dry_run,
-                stop=stop, quiet=watch and not first, tidy=first, error=_error,
-                named_before=named_urls)
-            files = [p for p in paths if isinstance(p, Path)] + mirrors
-            summary = _index_once(files, ix_dir, rebuild=rebuild and first, dry_run=dry_run,
-                                  verify=verify and first, with_entities=not no_entities,
-                                  workers=workers, batch=batch,
-                                  stop=stop, quiet=watch and not first,
-                                  follow_symlinks=follow_symlinks, named_before=named)
+            # Held for the whole pass: serve's push writer never applies the queue while this
+            # run crawls, applies or indexes the mirror folders.
+            with nullcontext() if dry_run else ingest_lock(ix_dir.root, LOCK_WAIT_SECONDS):
+                mirrors, crawl_failed, named_urls = fetch_sources(
+                    urls, ix_dir, prune=prune, delay=delay, concurrency=fetchers, dry_run=dry_run,
+                    stop=stop, quiet=watch and not first, tidy=first, error=_error,
+                    named_before=named_urls)
+                files = [p for p in paths if isinstance(p, Path)] + mirrors
+                summary = _index_once(files, ix_dir, rebuild=rebuild and first, dry_run=dry_run,
+                                      verify=verify and first, with_entities=not no_entities,
+                                      workers=workers, batch=batch, stop=stop,
+                                      quiet=watch and not first, follow_symlinks=follow_symlinks,
+                                      named_before=named)
         except IndexerBusy as exc:
             if not watch or first:
                 _error(str(exc))

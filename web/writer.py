@@ -2,8 +2,9 @@
 ingest API queued, so a pushed article is searchable without a separate indexer.
 
 It takes the ingest and index locks for each pass and lets go after it: when another
-indexer holds either (`newsdesk index --watch`, a cron run), the pass is skipped and that
-indexer applies the queue (every `newsdesk index` run does). A kill at any moment loses
+indexer holds either (`newsdesk index --watch` during a pass, a cron run), the pass is
+skipped and that indexer applies the queue (every `newsdesk index` run does, holding the
+ingest lock for its whole pass). A kill at any moment loses
 nothing: the queue and the pushed folder are durable, and the next writer — this thread
 after a restart, or any `newsdesk index` — applies what is left. Only one process of a
 server may run it: `start_writer` is called once, by the process that owns the server."""
@@ -13,7 +14,7 @@ import threading
 import time
 from typing import Callable
 
-from indexer.remote import ingest_lock, mirror_paths, queue_dir, remove_leftovers
+from indexer.remote import ingest_lock, pushed_dir, queue_dir, remove_leftovers
 from indexer.spool import drain, pending
 from indexer.store import IndexDir, IndexerBusy, IndexProblem
 from indexer.writing import Summary, update_index
@@ -36,8 +37,10 @@ def write_pushes(ix_dir: IndexDir, on_error: Callable[[str, str], None],
             drain(ix_dir, on_error=on_error)
             # In this process (one worker): forking parse workers from a threaded server is
             # not safe, and a push is a few articles.
-            return update_index(mirror_paths(root), ix_dir, workers=1, with_entities=with_entities,
-                                on_error=on_error)
+            pushed = pushed_dir(root)
+            # Only the pushed folder: the crawl mirror is its crawler's to index.
+            return update_index([pushed] if pushed.is_dir() else [], ix_dir, workers=1,
+                                with_entities=with_entities, on_error=on_error)
     except IndexerBusy:
         return None
 
