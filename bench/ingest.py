@@ -23,6 +23,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -34,6 +35,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from indexer.crawl import crawl
 from indexer.errors import ParseError
 from indexer.htmlpage import parse_html
 from indexer.store import IndexDir
@@ -144,6 +146,49 @@ def crawl_set(name: str, kills: int, rng: random.Random) -> dict:
             expected = row["indexed"] - row["pruned"]
             row.update(kills=", ".join(landed), after_kills=len(ids), duplicates=len(ids) - len(set(ids)),
                        kill_ok=len(set(ids)) == expected and final.code in (0, 1))
+    finally:
+        site.stop()
+    return row
+
+
+# Runs in a child process (this tree's code, or --baseline's), crawling with a delay so the
+# crawl lasts about a minute; prints what the process wrote to disk.
+_STATE_CHILD = """
+import json, sys, time
+from pathlib import Path
+from indexer.crawl import crawl
+started = time.monotonic()
+summary = crawl([sys.argv[1]], Path(sys.argv[2]), delay=float(sys.argv[3]))
+io = dict(line.split(": ") for line in open("/proc/self/io").read().splitlines())
+print(json.dumps({"seconds": time.monotonic() - started, "disk": int(io["write_bytes"]),
+                  "unchanged": summary.unchanged, "failed": summary.failed}))
+"""
+
+
+def state_writes(name: str, seconds: float, trees: dict[str, Path]) -> dict:
+    """Bytes written to disk per minute by a crawl whose sitemap gave every page a new
+    <lastmod> while no page changed (a regenerated sitemap): all that changes is fetch state."""
+    pages = corpus_pages(CORPUS, name)
+    if not pages:
+        raise SystemExit(f"no pages in {CORPUS / name} (set NEWSDESK_CORPUS)")
+    site = Site.from_pages(pages).start()
+    row: dict = {"set": name, "pages": len(pages)}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            first = Path(tmp) / "first"
+            crawl([f"{site.base}/sitemap.xml"], first, delay=0)
+            row["state_kb"] = sum(p.stat().st_size for p in first.glob("fetch-state.*")) / 1e3
+            for path in site.listed:
+                site.update(path, site.pages[path].body)  # same bytes, a month newer
+            for label, tree in trees.items():
+                crawl_dir = Path(tmp) / label
+                shutil.copytree(first, crawl_dir)
+                out = subprocess.run([sys.executable, "-c", _STATE_CHILD, f"{site.base}/sitemap.xml",
+                                      str(crawl_dir), str(seconds / len(site.listed))],
+                                     cwd=tree, capture_output=True, text=True, check=True,
+                                     env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}).stdout
+                got = json.loads(out)
+                row[label] = {**got, "per_minute": got["disk"] / got["seconds"] * 60}
     finally:
         site.stop()
     return row
@@ -262,9 +307,28 @@ def main() -> int:
     ap.add_argument("--pushes", type=int, default=20)
     ap.add_argument("--kills", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--state-seconds", type=float, default=60,
+                    help="length of the crawl whose fetch-state writes are measured (0: skip)")
+    ap.add_argument("--baseline", type=Path,
+                    help="a checkout of an older newsdesk: its fetch-state writes are measured beside these")
     args = ap.parse_args()
     rng = random.Random(args.seed)
-    rows = [crawl_set(name, args.kills, rng) for name in args.sets.split(",") if name]
+    trees = {"this tree": Path(__file__).resolve().parents[1]}
+    if args.baseline:
+        trees["baseline"] = args.baseline.resolve()
+    sets = [name for name in args.sets.split(",") if name]
+    states = [state_writes(name, args.state_seconds, trees) for name in sets] if args.state_seconds else []
+    if states:
+        print("\nFetch state written to disk by a crawl of about a minute after a sitemap gave every page a "
+              "new <lastmod> (pages unchanged: 304s), /proc/self/io write_bytes\n")
+        print("| | " + " | ".join(r["set"] for r in states) + " |")
+        print("|---|" + "---|" * len(states))
+        print("| pages; fetch state on disk, kB | " + " | ".join(f"{r['pages']}; {r['state_kb']:.0f}" for r in states) + " |")
+        for label in trees:
+            print(f"| {label}: kB written per minute (crawl s, pages 304) | " + " | ".join(
+                f"{r[label]['per_minute'] / 1e3:.1f} ({r[label]['seconds']:.0f}, {r[label]['unchanged']})"
+                for r in states) + " |")
+    rows = [crawl_set(name, args.kills, rng) for name in sets]
     if rows:  # --sets '' measures the push part alone
         print("\nCrawl through `newsdesk index URL` (loopback site, entities on, --delay 0, 2 workers)\n")
         print("| | " + " | ".join(r["set"] for r in rows) + " |")

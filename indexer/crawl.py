@@ -45,6 +45,7 @@ class CrawlSummary:
     pruned: int = 0
     requests: int = 0
     bytes: int = 0
+    state_bytes: int = 0  # fetch state written to disk
     seconds: float = 0.0
     stopped: bool = False
     failures: list[tuple[str, str]] = field(default_factory=list)
@@ -122,7 +123,10 @@ def crawl(urls: list[str], crawl_dir: Path, *, prune: bool = False, delay: float
             continue
         old = state.pages.get(url)
         if old is not None:
-            old.roots = sorted(set(old.roots) | {r.url for r in roots if url in r.urls})
+            listed_by = sorted(set(old.roots) | {r.url for r in roots if url in r.urls})
+            if listed_by != old.roots:
+                old.roots = listed_by
+                state.mark("pages", url)
             if item.lastmod and item.lastmod == old.lastmod and (crawl_dir / old.file).exists():
                 summary.unchanged += 1
                 continue
@@ -159,7 +163,7 @@ def crawl(urls: list[str], crawl_dir: Path, *, prune: bool = False, delay: float
                 summary.stopped = True
                 waiting.clear()
             if time.monotonic() - saved_at > SAVE_EVERY_SECONDS:
-                state.save(crawl_dir)
+                state.save(crawl_dir)  # what changed since the last save, appended
                 saved_at = time.monotonic()
             submit()
 
@@ -170,9 +174,11 @@ def crawl(urls: list[str], crawl_dir: Path, *, prune: bool = False, delay: float
             for url, page in list(state.pages.items()):
                 if root.url in page.roots and url not in root.urls:
                     page.roots.remove(root.url)
+                    state.mark("pages", url)
                     if not page.roots:
                         summary.pruned += _remove(url, crawl_dir, state)
-    state.save(crawl_dir)
+    state.compact(crawl_dir)
+    summary.state_bytes = state.written
     summary.requests, summary.bytes = fetcher.counters.requests, fetcher.counters.bytes
     summary.seconds = time.monotonic() - started
     return summary
@@ -189,7 +195,7 @@ def _store(item: Listed, response: Response, crawl_dir: Path, state: FetchState,
         page.file = old.file
         page.etag, page.last_modified = page.etag or old.etag, page.last_modified or old.last_modified
         summary.unchanged += 1
-        state.pages[item.url] = page
+        _set_page(state, item.url, page)
         return
     summary.fetched += 1
     kind = response.content_type.split(";")[0].strip().lower()
@@ -203,13 +209,20 @@ def _store(item: Listed, response: Response, crawl_dir: Path, state: FetchState,
         target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(target, body)
         summary.changed += 1
-    state.pages[item.url] = page
+    _set_page(state, item.url, page)
+
+
+def _set_page(state: FetchState, url: str, page: PageState) -> None:
+    if state.pages.get(url) != page:  # a 304 that changes nothing writes nothing
+        state.pages[url] = page
+        state.mark("pages", url)
 
 
 def _remove(url: str, crawl_dir: Path, state: FetchState) -> int:
     page = state.pages.pop(url, None)
     if page is None:
         return 0
+    state.mark("pages", url)
     (crawl_dir / page.file).unlink(missing_ok=True)
     return 1
 
@@ -232,7 +245,9 @@ def _read_root(url: str, fetcher: Fetcher, state: FetchState,
                 parsed = read_listing(response.body, response.url)
                 listing = ListingState(response.etag, response.last_modified, parsed.kind,
                                        [[e.url, e.lastmod] for e in parsed.entries], parsed.sitemaps)
-                state.listings[listing_url] = listing
+                if listing != known:
+                    state.listings[listing_url] = listing
+                    state.mark("listings", listing_url)
         except (FetchError, ParseError) as exc:
             root.complete = False
             fail(listing_url, str(exc))

@@ -2,7 +2,7 @@
 API — as folders inside the index directory that the file pipeline indexes.
 
 Layout of the index directory (beside the generations and their manifests):
-    crawl/pages/HOST/SHA1.html    mirrored pages      crawl/fetch-state.json   validators
+    crawl/pages/HOST/SHA1.html    mirrored pages      crawl/fetch-state.json(l)  validators
     queue/*.jsonl                 accepted pushes     pushed/XX/SHA1.json      one per article id
     ingest.lock                   flock of whoever moves things into crawl/ and pushed/
 """

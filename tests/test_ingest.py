@@ -111,6 +111,32 @@ def test_feeds_and_news_sitemaps_list_the_articles(site, tmp_path, feed):
     assert (summary.listed, summary.fetched, summary.failed) == (expected, expected, 0)
     again = crawl([f"{site.base}/{feed}"], tmp_path / "crawl", delay=0)
     assert (again.fetched, again.unchanged) == (0, expected)
+    assert again.state_bytes == 0  # nothing changed: the fetch state is not written at all
+
+
+def test_fetch_state_is_a_snapshot_and_a_journal_a_kill_cuts_short(tmp_path):
+    from indexer.fetch_state import FETCH_STATE_FILE, JOURNAL_FILE, FetchState, PageState
+
+    state = FetchState()
+    for n in range(3):
+        state.pages[f"http://x/{n}"] = PageState(f"pages/x/{n}.html", etag=f'"{n}"')
+        state.mark("pages", f"http://x/{n}")
+    state.compact(tmp_path)
+    assert (tmp_path / FETCH_STATE_FILE).exists() and not (tmp_path / JOURNAL_FILE).exists()
+    before = state.written
+    state.pages["http://x/1"].etag = '"1b"'
+    state.mark("pages", "http://x/1")
+    del state.pages["http://x/2"]
+    state.mark("pages", "http://x/2")
+    state.save(tmp_path)  # during a run: two lines appended, the snapshot untouched
+    assert state.written - before == (tmp_path / JOURNAL_FILE).stat().st_size
+    assert len((tmp_path / JOURNAL_FILE).read_text().splitlines()) == 2
+    with open(tmp_path / JOURNAL_FILE, "a") as fh:
+        fh.write('["pages","http://x/3",{"file":"pa')  # the kill
+    again = FetchState.load(tmp_path)
+    assert {url: p.etag for url, p in again.pages.items()} == {"http://x/0": '"0"', "http://x/1": '"1b"'}
+    assert not (tmp_path / JOURNAL_FILE).exists()  # folded into a clean snapshot on loading
+    assert FetchState.load(tmp_path).pages == again.pages
 
 
 def test_faults_are_named_bounded_and_never_leave_the_site(tmp_path):
