@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import re
 import sqlite3
 import subprocess
@@ -30,10 +31,11 @@ from pathlib import Path
 
 from .reuters import articles, replicate, write_jsonl_files
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+SHARED = Path(os.environ.get("NEWSDESK_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
 # Every run's rows, appended: the cost-growth table reads the newest row of each size.
 ROWS = Path(__file__).resolve().parent / "out" / "perf.jsonl"
 FTS_WEIGHTS = (1.25, 1.0, 1.5)  # headline, body, entities: newsdesk's field boosts
+STOCK_CPU: list[float] = []  # CPU seconds of each stock Whoosh build, as measured
 
 
 def corpus() -> list[dict]:
@@ -118,6 +120,14 @@ def run_child(code: str) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def children_cpu() -> float:
+    """CPU seconds of the finished child processes (and the workers they reaped): on a
+    loaded machine a run's CPU share is its session's, not its process count's, so the
+    build's CPU time says what its wall time cannot."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def newsdesk_build(src: Path, ix: Path, entities: bool) -> tuple[float, float]:
     cmd = [sys.executable, "-m", "web.cli", "index", str(src), "--index", str(ix)]
     return run_measured(cmd if entities else cmd + ["--no-entities"])
@@ -130,10 +140,11 @@ def stock_whoosh_build(docs: list[dict], folder: Path) -> float:
     folder.mkdir()
     ix = create_in(str(folder), Schema(id=ID(stored=True, unique=True), headline=TEXT(stored=True),
                                        body=TEXT(stored=True)))
-    t0 = time.perf_counter()
+    t0, cpu = time.perf_counter(), time.process_time()
     with ix.writer(limitmb=256) as w:
         for d in docs:
             w.add_document(id=d["id"], headline=d["headline"], body=d["body"])
+    STOCK_CPU.append(time.process_time() - cpu)
     return time.perf_counter() - t0
 
 
@@ -276,6 +287,8 @@ def main() -> int:
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--http", action="store_true", help="also load /api/search over loopback for 20 s")
     ap.add_argument("--growth", action="store_true", help="only print the cost-growth table of saved runs")
+    ap.add_argument("--build-only", action="store_true",
+                    help="only the index builds (newsdesk, stock Whoosh, FTS5): write figures in minutes")
     ap.add_argument("--no-stock", action="store_true",
                     help="skip the stock Whoosh build (it takes ~25 min at 1M documents)")
     args = ap.parse_args()
@@ -290,9 +303,22 @@ def main() -> int:
             tmp = Path(tmp)
             src, ix = tmp / "src", tmp / "ix"
             write_jsonl_files(iter(docs), src, per_file=1000)
+            cpu = children_cpu()
             build_s, build_rss = newsdesk_build(src, ix, entities=False)
+            build_cpu = children_cpu() - cpu
             stock_s = None if args.no_stock else stock_whoosh_build(docs, tmp / "stock")
             fts_s = fts_build(docs, tmp / "fts.db")
+            if args.build_only:
+                print(f"\n== {size:,} documents: builds ==\n{'newsdesk (no NER), docs/s':34} {size / build_s:12.0f}"
+                      f"   CPU {build_cpu * 1000 / size:.2f} s per 1k docs (all processes)")
+                if stock_s:
+                    print(f"{'stock Whoosh, docs/s':34} {size / stock_s:12.0f}   "
+                          f"CPU {STOCK_CPU[-1] * 1000 / size:.2f} s per 1k docs; "
+                          f"{stock_s / build_s:.2f}× newsdesk/stock docs/s, "
+                          f"{STOCK_CPU[-1] / build_cpu:.2f}× stock/newsdesk CPU")
+                print(f"{'FTS5, docs/s':34} {size / fts_s:12.0f}")
+                print(f"{'index size, MB':34} {du(ix) / 1e6:12.1f}   (stock Whoosh {du(tmp / 'stock') / 1e6:.1f})")
+                continue
             sample = tmp / "ner-sample"
             write_jsonl_files(iter([dict(d, id=f"s{i}", entities=None) for i, d in enumerate(docs[:500])]),
                               sample, per_file=50)
