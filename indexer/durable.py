@@ -18,9 +18,8 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, FileIndex
-from whoosh.writing import SegmentWriter
-
 from .trust import check_generation
+from .wordlists import WordListWriter
 
 # What a damaged TOC raises while being read (truncated pickle, bad zlib stream, short file…).
 TOC_ERRORS = (EOFError, ValueError, OSError, IndexError, KeyError, AttributeError,
@@ -135,7 +134,7 @@ def remove_unreferenced(storage, indexname: str, keep_gens: set[int], keep_segme
                 pass
 
 
-class DurableWriter(SegmentWriter):
+class DurableWriter(WordListWriter):
     """A SegmentWriter whose commit syncs and leaves the generation it started from intact."""
 
     def __init__(self, ix, **kwargs):

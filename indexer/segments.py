@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Callable
 
 from whoosh.reading import SegmentReader
-from whoosh.writing import SegmentWriter
 
+from .article import Article
+from .documents import article_document
 from .durable import open_last_good
+from .wordlists import WordListWriter
 
 # Below this many articles a second process costs more than it saves.
 MIN_PER_WORKER = 250
@@ -41,22 +43,23 @@ MAX_MERGED_TIER = 1  # tiers 0 and 1: segments under 6,400 articles
 EXPUNGE_RATIO = 0.2
 
 
-def _new_writer(gen_dir: str, limitmb: int) -> tuple[object, SegmentWriter]:
+def _new_writer(gen_dir: str, limitmb: int) -> tuple[object, WordListWriter]:
     # mmap: merges read whole segments, 20% faster than plain reads, in a short-lived process.
     ix = open_last_good(Path(gen_dir), mmap=True)
     # No lock: the parent holds the index's write lock for the whole commit. No _finish():
     # it would destroy the temporary folder the other workers are still using.
-    return ix, SegmentWriter(ix, _lk=False, limitmb=limitmb)
+    return ix, WordListWriter(ix, _lk=False, limitmb=limitmb)
 
 
-def write_segment(gen_dir: str, docs: list[dict], limitmb: int) -> object:
-    """Runs in a worker: one finished, unreferenced segment holding `docs`.
+def write_segment(gen_dir: str, items: list[tuple[Article, str]], limitmb: int) -> object:
+    """Runs in a worker: one finished, unreferenced segment holding the (article, source)
+    `items`.
 
     Until a TOC names it the segment is invisible, and removed as a leftover by the next
     writer if the run dies first."""
     _, writer = _new_writer(gen_dir, limitmb)
-    for doc in docs:
-        writer.add_document(**doc)
+    for article, source in items:
+        writer.add_document(**article_document(article, source))
     return writer._finalize_segment()
 
 
@@ -99,14 +102,14 @@ def keep_unmerged(merged: list) -> Callable:
     return lambda writer, segments: [s for s in segments if s.segment_id() not in merged_ids]
 
 
-def split(docs: list[dict], workers: int) -> list[list[dict]]:
+def split(docs: list, workers: int) -> list[list]:
     """Contiguous, near-equal parts, none smaller than MIN_PER_WORKER (one part if too few)."""
     parts = max(1, min(workers, len(docs) // MIN_PER_WORKER))
     size = -(-len(docs) // parts) if docs else 0
     return [docs[i:i + size] for i in range(0, len(docs), size)] if docs else []
 
 
-def write_segments(pool: Callable[[], ProcessPoolExecutor], gen_dir: Path, parts: list[list[dict]],
+def write_segments(pool: Callable[[], ProcessPoolExecutor], gen_dir: Path, parts: list[list[tuple[Article, str]]],
                    merging: list, limitmb: int) -> list[object]:
     """The finished segments of `parts` and of merging `merging`, written in parallel."""
     jobs = len(parts) + bool(merging)

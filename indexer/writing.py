@@ -16,15 +16,14 @@ from typing import Callable, Iterator
 from whoosh.reading import TermNotFound
 
 from .article import Article
+from .documents import article_document
 from .errors import ParseError
 from .manifest import FileState, Manifest
 from .parse import ParsedFile, parse_file, printable
-from .schema import ENTITY_FIELDS, ENTITY_SEARCH_FIELDS, join_names
 from .durable import DurableWriter
 from .ids import IdClaims
 from .segments import keep_unmerged, merge_plan, split, write_segments
 from .sources import Source, scan
-from .stories import story_bands
 from .takedowns import Takedown, Takedowns
 from .store import IndexDamaged, IndexDir, IndexProblem
 from .workers import Pools, retry_on_worker_death, run_all
@@ -63,40 +62,6 @@ class Summary:
     @property
     def changed(self) -> int:
         return self.added + self.updated + self.deleted + self.taken_down
-
-
-def article_document(article: Article, source: str) -> dict:
-    """An Article as Whoosh field values (the schema's field names)."""
-    doc = {
-        "id": article.id,
-        "source": source,
-        "url": article.url,
-        "path": article.path,
-        "headline": article.headline,
-        "body": article.body,
-    }
-    if article.byline:
-        doc["byline"] = article.byline
-    if article.section:
-        doc["section"] = article.section.replace(",", " ")
-    if article.date is not None:
-        doc["date"] = article.date.replace(tzinfo=None)
-        offset = article.date.utcoffset()
-        if offset is not None:
-            doc["date_offset"] = int(offset.total_seconds() // 60)
-    all_names: list[str] = []
-    for kind in ENTITY_FIELDS:
-        names = getattr(article.entities, kind)
-        if names:
-            doc[kind] = join_names(names)
-            doc[ENTITY_SEARCH_FIELDS[kind]] = " , ".join(names)
-            all_names.extend(names)
-    if all_names:
-        doc["entity"] = " , ".join(all_names)
-    bands = story_bands(article.body)
-    if bands:
-        doc["story"] = bands
-    return doc
 
 
 def _parse_job(path: str, root: str, with_entities: bool) -> ParsedFile | str:
@@ -226,8 +191,8 @@ def update_index(
         claims = IdClaims(None if fresh else ix, gone + [src.key for src, _ in todo])
 
         def commit() -> None:
-            docs = [article_document(article, key) for article, key in batch.articles.values()]
-            parts = split(docs, workers)
+            items = list(batch.articles.values())
+            parts = split(items, workers)
             in_workers = len(parts) > 1
             writer = DurableWriter(ix, timeout=30.0, limitmb=WRITER_MB)
             try:
@@ -240,15 +205,15 @@ def update_index(
                     # parses each file once: in a fresh generation it has no articles yet.)
                     if state.error is None and not fresh:
                         writer.delete_by_term("source", key)
-                for doc in docs:
-                    replaces = not fresh or doc["id"] in committed_ids
+                for article, key in items:
+                    replaces = not fresh or article.id in committed_ids
                     if in_workers:
                         if replaces:  # what update_document deletes: an id that moved files
-                            writer.delete_by_term("id", doc["id"])
+                            writer.delete_by_term("id", article.id)
                     elif replaces:
-                        writer.update_document(**doc)
+                        writer.update_document(**article_document(article, key))
                     else:
-                        writer.add_document(**doc)
+                        writer.add_document(**article_document(article, key))
                 # Planned after the deletions, which the merging worker sees in the segments.
                 merging = merge_plan(writer.segments)
                 writer.add_segments(retry_on_worker_death(pools, SEGMENT_ATTEMPTS, lambda: write_segments(
@@ -263,7 +228,7 @@ def update_index(
                     writer._finish()  # Whoosh's lock and temporary files, for the next commit
                 raise
             if fresh:
-                committed_ids.update(doc["id"] for doc in docs)
+                committed_ids.update(article.id for article, _ in items)
             for key in batch.deleted_sources:
                 manifest.files.pop(key, None)
             # What the commit holds, counted from it, not what was parsed: the manifest never

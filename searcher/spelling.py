@@ -17,48 +17,52 @@ from collections import defaultdict
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from indexer.wordlists import read_words
+
 MAX_DISTANCE = 2
 RARE = 2
 COMMONER = 20
-SPELLING_FIELDS = ("body", "headline")
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _OPERATORS = {"AND", "OR", "NOT", "TO"}
 
 
 class Lexicon:
-    """The spelling fields' words of every segment, grouped by initial letter.
+    """Every segment's word list (indexer/wordlists.py), grouped by initial letter.
 
     Segments never change once written, so each is read once and shared by every thread;
     a commit costs only the reading of its new segments."""
 
     def __init__(self) -> None:
-        self._segments: dict[str, dict[str, list[str]]] = {}
+        self._segments: dict[str, tuple[dict[str, int], dict[str, list[str]]]] = {}
         self._lock = threading.Lock()
 
-    def _words_of(self, leaf) -> dict[str, list[str]]:
+    def _read(self, leaf) -> tuple[dict[str, int], dict[str, list[str]]]:
+        """A segment's (article count of each word, words by initial)."""
         key = leaf.segment().segment_id()
         with self._lock:
-            words = self._segments.get(key)
-        if words is None:
-            by_initial: dict[str, set[str]] = defaultdict(set)
-            for field in SPELLING_FIELDS:
-                name = leaf.schema[field].spelling_fieldname(field)
-                for term in leaf.lexicon(name):
-                    word = term.decode("utf-8")
-                    by_initial[word[:1]].add(word)
-            words = {initial: sorted(found) for initial, found in by_initial.items()}
+            entry = self._segments.get(key)
+        if entry is None:
+            counts = read_words(leaf)
+            by_initial: dict[str, list[str]] = defaultdict(list)
+            for word in counts:  # sorted in the file
+                by_initial[word[:1]].append(word)
+            entry = (counts, dict(by_initial))
             with self._lock:
-                self._segments[key] = words
-        return words
+                self._segments[key] = entry
+        return entry
+
+    def frequency(self, reader, word: str) -> int:
+        """How many articles use `word` as written (deleted ones too, until their segment
+        is merged)."""
+        return sum(self._read(leaf)[0].get(word, 0) for leaf in _leaves(reader))
 
     def near(self, reader, word: str) -> dict[str, int]:
         """Indexed words within MAX_DISTANCE edits of `word`, sharing its initial (as
         Whoosh's prefix=1), with their distances."""
         found: dict[str, int] = {}
-        # An index with no article yet has one empty reader and no segment.
-        leaves = [leaf for leaf, _ in reader.leaf_readers() if leaf.segment() is not None]
+        leaves = _leaves(reader)
         for leaf in leaves:
-            choices = self._words_of(leaf).get(word[:1], [])
+            choices = self._read(leaf)[1].get(word[:1], [])
             for cand, distance, _ in process.extract(word, choices, scorer=OSA.distance,
                                                      score_cutoff=MAX_DISTANCE, limit=None):
                 if cand != word:
@@ -70,16 +74,19 @@ class Lexicon:
         return found
 
 
+def _leaves(reader) -> list:
+    """The segment readers (an index with no article yet has one empty reader and no segment)."""
+    return [leaf for leaf, _ in reader.leaf_readers() if leaf.segment() is not None]
+
+
 def _best_word(reader, lexicon: Lexicon, word: str, beat: int = 0) -> str | None:
     """The nearest indexed word, the most common among equally near ones, if it is in more
     than `beat` articles. A word that stems as `word` does is no correction: it finds the
     same articles ("goverment" and "governess" both stem to "gover")."""
-    spell_fields = [reader.schema[f].spelling_fieldname(f) for f in SPELLING_FIELDS]
     stem = _stems(reader, word)
     near = lexicon.near(reader, word)
     for distance in range(1, MAX_DISTANCE + 1):
-        candidates = {cand: sum(reader.doc_frequency(f, cand) for f in spell_fields)
-                      for cand, d in near.items() if d == distance and _stems(reader, cand) != stem}
+        candidates = {cand: lexicon.frequency(reader, cand) for cand, d in near.items() if d == distance and _stems(reader, cand) != stem}
         best = max(candidates, key=lambda c: (candidates[c], c), default=None)
         if best is not None and candidates[best] > beat:
             return best
@@ -107,7 +114,6 @@ def correct(reader, lexicon: Lexicon, text: str) -> str | None:
     stems as "governess" does, and the one article about a governess must not hide the
     misspelling."""
     analyzer = reader.schema["body"].analyzer
-    spell_fields = [reader.schema[f].spelling_fieldname(f) for f in SPELLING_FIELDS]
     pieces: list[str] = []
     last = 0
     changed = False
@@ -119,7 +125,7 @@ def correct(reader, lexicon: Lexicon, text: str) -> str | None:
         if not folded:
             continue  # a stop word
         # A word a few articles misspell is still a misspelling when a near word is common.
-        seen_in = sum(reader.doc_frequency(f, folded[0]) for f in spell_fields)
+        seen_in = lexicon.frequency(reader, folded[0])
         if seen_in > RARE:
             continue
         better = _best_word(reader, lexicon, folded[0], beat=seen_in * COMMONER)
