@@ -285,3 +285,50 @@ def test_a_full_disk_keeps_the_last_commit_and_the_next_run_succeeds(articles_di
     filler.unlink()
     summary = update_index([articles_dir], IndexDir(root), rebuild=True, with_entities=False, workers=1)
     assert summary.failed == 0 and ids(root) == before and check_index(IndexDir(root)).ok
+
+
+def _segment_ids(root: Path) -> set[str]:
+    ix = IndexDir(root).open()
+    found = {s.segment_id() for s in ix._read_toc().segments}
+    ix.close()
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the workers")
+def test_a_merge_killed_at_any_moment_loses_nothing_and_searches_go_on(tmp_path):
+    from searcher import Archive, SearchRequest
+
+    src, root = tmp_path / "src", tmp_path / "ix"
+    for commit in range(3):  # three bulk commits of two segments each (one per worker)
+        for f in range(6):
+            write_jsonl(src / f"{commit}-{f}.jsonl", [(f"c{commit}-{f}-{n}", f"Council meeting {f} item {n}")
+                                                      for n in range(100)])
+        update_index([src], IndexDir(root), with_entities=False, workers=2)
+    before, segments = ids(root), _segment_ids(root)
+    assert len(before) == 1800 and len(segments) == 6
+    archive = Archive(root)
+    total = archive.search(SearchRequest(query="council meeting")).total
+    cmd = [sys.executable, "-m", "web.cli", "index", "--merge", "--index", str(root), "--workers", "2"]
+    gen = (root / "current").resolve()
+    for wait in (0.0, 0.3, 1.0):  # kills at the start, while the workers write, later
+        known = {p.name for p in gen.iterdir()}  # with what killed merges left
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        # Once a worker has started writing a merged segment (files no TOC names)...
+        while not any(p.name.split(".")[0] not in segments and p.name not in known
+                      for p in gen.glob("MAIN_*")) and proc.poll() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(wait)
+        proc.kill()  # the main process alone: its workers die with it
+        proc.communicate()
+        assert ids(root) == before and check_index(IndexDir(root)).ok
+        assert archive.search(SearchRequest(query="council meeting")).total == total
+        if _segment_ids(root) != segments:
+            break  # the kill came after the merge's commit: nothing left to kill
+    done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert ids(root) == before and len(_segment_ids(root)) == 2 and check_index(IndexDir(root)).ok
+    assert archive.search(SearchRequest(query="council meeting")).total == total
+    again = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    assert "Nothing to merge: 2 segments" in again.stdout
