@@ -13,6 +13,8 @@ stock Whoosh (a plain two-field schema, one writer) on the same documents.
     python -m bench.perf [--sizes 10000,100000] [--queries 300] [--http] [--no-stock]
     python -m bench.perf --sizes 1000000 --no-stock     # the long run, not in CI
     python -m bench.perf --growth                       # cost growth over saved runs
+    python -m bench.perf --sizes 100000 --merge         # query times before and after index --merge
+    python -m bench.perf --sizes 10000,100000 --build-only   # the write side alone
 """
 from __future__ import annotations
 
@@ -287,6 +289,8 @@ def main() -> int:
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--http", action="store_true", help="also load /api/search over loopback for 20 s")
     ap.add_argument("--growth", action="store_true", help="only print the cost-growth table of saved runs")
+    ap.add_argument("--merge", action="store_true",
+                    help="also run `newsdesk index --merge` and time the query mix again")
     ap.add_argument("--build-only", action="store_true",
                     help="only the index builds (newsdesk, stock Whoosh, FTS5): write figures in minutes")
     ap.add_argument("--no-stock", action="store_true",
@@ -334,6 +338,11 @@ def main() -> int:
                 t0 = time.perf_counter()
                 fts_query(db, q)
                 fts.append(time.perf_counter() - t0)
+            merged = None
+            if args.merge:  # the same queries again once `newsdesk index --merge` has run
+                merge_s = run_measured([sys.executable, "-m", "web.cli", "index", "--merge", "--index", str(ix)])[0]
+                times = run_child(NEWSDESK_QUERIES.format(ix=str(ix), qfile=str(qfile)))["times"]
+                merged = {"seconds": merge_s, "p": [pct(times, p) for p in (.5, .95, .99)]}
             http = http_load(ix, queries) if args.http else None
             fresh_s = fresh_articles_visible(src, ix, docs)
             rows.append({
@@ -341,7 +350,8 @@ def main() -> int:
                 "fts_docs_s": size / fts_s, "ner_docs_s": 500 / ner_s, "nd_mb": du(ix) / 1e6,
                 "stock_mb": du(tmp / "stock") / 1e6, "fts_mb": du(tmp / "fts.db") / 1e6,
                 "nd_p": [pct(nd, p) for p in (.5, .95, .99)], "fts_p": [pct(fts, p) for p in (.5, .95, .99)],
-                "indexer_rss": build_rss, "web_rss": result["rss"], "fresh_s": fresh_s, "http": http})
+                "indexer_rss": build_rss, "web_rss": result["rss"], "fresh_s": fresh_s, "http": http,
+                "merged": merged})
         r = rows[-1]
         ROWS.parent.mkdir(exist_ok=True)
         with ROWS.open("a") as out:
@@ -359,6 +369,11 @@ def main() -> int:
         for i, name in enumerate(("p50", "p95", "p99")):
             print(f"{'query ' + name + ', ms':34} {r['nd_p'][i]:12.1f} {r['fts_p'][i]:10.2f} "
                   f"{r['nd_p'][i] / max(r['fts_p'][i], 1e-6):7.1f}×")
+        if r["merged"]:
+            m = r["merged"]
+            print(f"{'after index --merge (' + format(m['seconds'], '.0f') + ' s)':34} p50/p95/p99 "
+                  + " / ".join(f"{v:.1f}" for v in m["p"]) + " ms, p95 "
+                  f"{m['p'][1] / max(r['fts_p'][1], 1e-6):.1f}× FTS5")
         print(f"{'peak RSS indexer (all processes), MB':34} {r['indexer_rss']:12.0f}")
         print(f"{'peak RSS query process, MB':34} {r['web_rss']:12.0f}   (one searcher, after the query mix)")
         print(f"{'100 new articles searchable, s':34} {r['fresh_s']:12.1f}   (incl. NER and process start)")
