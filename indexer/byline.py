@@ -4,10 +4,12 @@ navigation box ("Authority control")."""
 from __future__ import annotations
 
 import re
+from itertools import islice
+from typing import Callable
 
-from bs4 import BeautifulSoup
+from lxml.html import HtmlElement
 
-from .headline import clean, is_site
+from .headline import clean, is_site, text_of
 
 # Readability's order of precedence for the meta tags that name an author.
 _META_AUTHORS = ("dc:creator", "dcterm:creator", "author", "parsely-author", "byl", "article:author",
@@ -54,29 +56,31 @@ def _looks_like_names(text: str) -> bool:
     return all(_NAME.match(p) for p in re.split(r"\s*(?:,|\band\b|&)\s*", text) if p)
 
 
-def _byline_element(soup: BeautifulSoup) -> str | None:
+def _byline_element(tree: HtmlElement) -> str | None:
     """The first element marked as the byline (rel=author, itemprop=author, a byline class)."""
-    def marked(tag) -> bool:
-        if tag.name in ("meta", "link", "script", "style", "img"):
+    def marked(tag: HtmlElement) -> bool:
+        if not isinstance(tag.tag, str) or tag.tag in ("meta", "link", "script", "style", "img"):
             return False
-        names = " ".join(tag.get("class") or []) + " " + (tag.get("id") or "")
-        return tag.get("rel") == ["author"] or "author" in (tag.get("itemprop") or "") \
+        names = " ".join((tag.get("class") or "").split()) + " " + (tag.get("id") or "")
+        return (tag.get("rel") or "").split() == ["author"] or "author" in (tag.get("itemprop") or "") \
             or bool(_BYLINE_CLASS.search(names))
-    for tag in soup.find_all(marked, limit=40):
-        text = clean(tag.get_text(" "))
+    for tag in islice(filter(marked, tree.iter()), 40):
+        text = text_of(tag)
         if 0 < len(text) < 100 and re.search(r"[^\W\d_]", _BY.sub("", text)):
             return text
     return None
 
 
-def choose_byline(soup: BeautifulSoup, meta: dict[str, str], ld: dict, site_names: list[str],
-                  extractor_guess: str | None) -> str | None:
+def choose_byline(tree: HtmlElement, meta: dict[str, str], ld: dict, site_names: list[str],
+                  extractor_guess: Callable[[], str | None]) -> str | None:
+    """The stated author, else the byline element's names, else `extractor_guess()`
+    (trafilatura's, asked only then) when it looks like names."""
     for stated in [person_names(ld.get("author"))] + [meta.get(n) for n in _META_AUTHORS]:
         found = tidy_byline(stated, site_names)
         if found:
             return found
-    found = tidy_byline(_byline_element(soup), site_names)
+    found = tidy_byline(_byline_element(tree), site_names)
     if found and _looks_like_names(found):
         return found
-    guess = tidy_byline((extractor_guess or "").replace(";", ","), site_names)
+    guess = tidy_byline((extractor_guess() or "").replace(";", ","), site_names)
     return guess if guess and _looks_like_names(guess) else None

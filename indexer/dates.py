@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
+from typing import Callable
 
 import htmldate
 from dateutil import parser as dateutil_parser
+from lxml.html import HtmlElement
 
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?"
                   r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?")
@@ -88,10 +90,11 @@ def date_from_url(url: str | None) -> dt.datetime | None:
     return None
 
 
-def find_page_date(data: bytes, url: str | None) -> dt.datetime | None:
-    """htmldate's reading of the raw page: the original (published) day, searching the text too."""
+def find_page_date(page: bytes | HtmlElement, url: str | None) -> dt.datetime | None:
+    """htmldate's reading of the raw page (its bytes or its parsed tree, which htmldate copies
+    before pruning): the original (published) day, searching the text too."""
     try:
-        day = htmldate.find_date(data, original_date=True, extensive_search=True, url=url)
+        day = htmldate.find_date(page, original_date=True, extensive_search=True, url=url)
     except (ValueError, TypeError):
         return None
     return dt.datetime.strptime(day, "%Y-%m-%d") if day else None
@@ -106,13 +109,14 @@ _PUBLISHED_META = ("article:published_time", "og:article:published_time", "datep
                    "cxenseparse:recs:publishtime", "og:published_time")
 
 
-def page_date(meta: dict[str, str], ld_objects: list[dict], time_values: list[str], data: bytes,
-              url: str | None) -> tuple[dt.datetime, bool] | None:
+def page_date(meta: dict[str, str], ld_objects: list[dict], time_values: list[str], url: str | None,
+              read_page: Callable[[], dt.datetime | None]) -> tuple[dt.datetime, bool] | None:
     """The publication date a page states.
 
     The article meta tag and the JSON-LD article's datePublished come first; when they
     disagree the earlier wins (the other is a re-publication or an update). Then other meta
-    tags, <time datetime>, the url's day, and last htmldate's reading of the raw page."""
+    tags, <time datetime>, the url's day, and last `read_page()`, htmldate's reading of the
+    raw page (called only then: it is the costly one)."""
     ld_dates = [obj.get(key) for key in ("datePublished", "dateCreated") for obj in ld_objects]
     primary = [_parsed(v) for v in [meta.get("article:published_time"), meta.get("og:article:published_time"),
                                     next((v for v in ld_dates if _parsed(v)), None)]]
@@ -123,7 +127,7 @@ def page_date(meta: dict[str, str], ld_objects: list[dict], time_values: list[st
         found = _parsed(value)
         if found:
             return found
-    day = date_from_url(url or meta.get("og:url")) or find_page_date(data, url)
+    day = date_from_url(url or meta.get("og:url")) or read_page()
     return (day, False) if day else None
 
 

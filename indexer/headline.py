@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from bs4 import BeautifulSoup
+from lxml.html import HtmlElement
 
 _SPACE = re.compile(r"\s+")
 # Between a headline and a site name or section: "|", "-", "--", "–", "—", "/", "\", ">", "»", "·", "::".
@@ -31,6 +31,26 @@ def clean(text: str | None) -> str:
     if "&" in text:
         text = html.unescape(text)
     return _SPACE.sub(" ", text).strip()
+
+
+# Elements whose text a browser does not show as words of their parent.
+_HIDDEN = {"script", "style", "template", "rt", "rp"}
+
+
+def text_of(element: HtmlElement) -> str:
+    """The element's visible text, its pieces joined by spaces and folded (`clean`)."""
+    pieces: list[str] = []
+
+    def walk(node: HtmlElement) -> None:
+        if node.tag in _HIDDEN:
+            return
+        pieces.append(node.text or "")
+        for child in node:
+            if isinstance(child.tag, str):
+                walk(child)
+            pieces.append(child.tail or "")
+    walk(element)
+    return clean(" ".join(pieces))
 
 
 def _key(text: str) -> str:
@@ -142,13 +162,13 @@ def _json_ld_title(obj: dict, fallback_title: str) -> str | None:
     return headline or name
 
 
-def choose_headline(soup: BeautifulSoup, meta: dict[str, str], ld: dict, site_names: list[str]) -> str:
+def choose_headline(tree: HtmlElement, meta: dict[str, str], ld: dict, site_names: list[str]) -> str:
     """The page's headline: the reading most of its statements agree on (see the module
     docstring); on a tie, the earlier in Readability's order."""
-    title_tag = soup.find("title")
-    h1s = [t for t in (clean(h.get_text(" ")) for h in soup.find_all("h1")) if t]
-    h2s = [t for t in (clean(h.get_text(" ")) for h in soup.find_all("h2")) if t]
-    title = clean(title_tag.get_text(" ")) if title_tag else ""
+    title_tag = next(tree.iter("title"), None)
+    h1s = [t for t in map(text_of, tree.iter("h1")) if t]
+    h2s = [t for t in map(text_of, tree.iter("h2")) if t]
+    title = text_of(title_tag) if title_tag is not None else ""
     from_title = title_from_title_tag(title, h1s + h2s, h1s, site_names) if title else ""
     statements = [_json_ld_title(ld, from_title) if ld else None] + [clean(meta.get(n)) for n in META_TITLES]
     statements = [s for s in statements if s]

@@ -1,5 +1,8 @@
 """HTML article pages: trafilatura finds the body; what the page states about itself
-(JSON-LD, Open Graph, article meta tags, <time>, <h1>) takes precedence for metadata."""
+(JSON-LD, Open Graph, article meta tags, <time>, <h1>) takes precedence for metadata.
+
+The page is parsed once (trafilatura's `load_html`): its tree serves the metadata, every
+trafilatura extraction and, only when the page states no date, htmldate."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,12 +11,12 @@ import re
 from dataclasses import dataclass
 
 import trafilatura
-from bs4 import BeautifulSoup
+from lxml.html import HtmlElement
 
 from .byline import choose_byline
-from .dates import page_date
+from .dates import find_page_date, page_date
 from .errors import ParseError
-from .headline import choose_headline
+from .headline import choose_headline, text_of
 
 _SPACE = re.compile(r"\s+")
 _ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "blogposting",
@@ -42,7 +45,8 @@ def _norm(text: str) -> str:
     return _clean(text).casefold()
 
 
-def _json_ld_objects(soup: BeautifulSoup) -> list[dict]:
+def json_ld_objects(tree: HtmlElement) -> list[dict]:
+    """The page's JSON-LD objects that describe an article, however nested (lists, @graph)."""
     found: list[dict] = []
 
     def walk(node: object) -> None:
@@ -54,9 +58,11 @@ def _json_ld_objects(soup: BeautifulSoup) -> list[dict]:
                 walk(node["@graph"])
             found.append(node)
 
-    for script in soup.find_all("script", type="application/ld+json"):
+    for script in tree.iter("script"):
+        if script.get("type") != "application/ld+json":
+            continue
         try:
-            text = re.sub(r"^\s*<!\[CDATA\[|\]\]>\s*$", "", script.string or "")
+            text = re.sub(r"^\s*<!\[CDATA\[|\]\]>\s*$", "", script.text or "")
             walk(json.loads(text, strict=False))
         except (json.JSONDecodeError, TypeError):
             continue
@@ -69,10 +75,10 @@ def _json_ld_objects(soup: BeautifulSoup) -> list[dict]:
     return articles
 
 
-def page_meta(soup: BeautifulSoup) -> dict[str, str]:
+def page_meta(tree: HtmlElement) -> dict[str, str]:
     """All <meta> name/property values, keys folded ("DC.Title" → "dc:title"); later tags win."""
     values: dict[str, str] = {}
-    for tag in soup.find_all("meta"):
+    for tag in tree.iter("meta"):
         content = _clean(tag.get("content"))
         if not content:
             continue
@@ -114,13 +120,16 @@ def _drop_repeated_heading(body: str, headline: str) -> str:
     return "\n\n".join(paragraphs)
 
 
-def _page_url(soup: BeautifulSoup, meta: dict[str, str]) -> str | None:
-    canonical = soup.find("link", rel="canonical")
-    return _first(meta, "og:url") or (canonical.get("href") if canonical else None)
+def _page_url(tree: HtmlElement, meta: dict[str, str]) -> str | None:
+    canonical = next((link for link in tree.iter("link") if "canonical" in (link.get("rel") or "").split()), None)
+    return _first(meta, "og:url") or (canonical.get("href") if canonical is not None else None)
 
 
 # Wayback Machine captures carry its toolbar between these comments.
 _WAYBACK_TOOLBAR = re.compile(rb"<!-- BEGIN WAYBACK TOOLBAR INSERT -->.*?<!-- END WAYBACK TOOLBAR INSERT -->", re.S)
+# Browsers read what follows </html> into the body (the crawler appends the url it fetched a
+# page from there, indexer/crawl.py); libxml2 drops it, so such an end tag goes.
+_END_BEFORE_MORE = re.compile(rb"</html\s*>(?=\s*\S)", re.I)
 # Short paragraphs that are page furniture, not article: wire-service notices, photo credits,
 # share and follow lines.
 _FURNITURE = re.compile(
@@ -132,55 +141,89 @@ _FURNITURE = re.compile(
 # favor_precision output under a fifth of the default one has lost the article itself (on the
 # dev pages it keeps either under a tenth or over a quarter).
 _PRECISION_KEEPS = 0.2
+# How much longer than the page's text an extraction can be, with its "- " and " | " marks.
+_MARKS = 1.25
 
 
 def _paragraphs(text: str | None) -> list[str]:
     return [p.strip() for p in (text or "").split("\n") if p.strip()]
 
 
-def article_text(data: bytes, url: str | None, ld: dict) -> tuple[str, object]:
-    """The article's paragraphs and trafilatura's document (for its guesses).
+def article_text(tree: HtmlElement, url: str | None, ld: dict) -> str:
+    """The article's paragraphs.
 
     trafilatura in precision mode drops more furniture (navigation, teasers) than its
     default, unless it drops most of the text with it; then the default, the recall mode,
-    and last the JSON-LD articleBody. Furniture paragraphs are dropped."""
-    data = _WAYBACK_TOOLBAR.sub(b"", data)
+    and last the JSON-LD articleBody. Furniture paragraphs are dropped. Each run copies
+    `tree`, which stays as parsed."""
     options = dict(url=url, include_comments=False, include_tables=True)
-    doc = trafilatura.bare_extraction(data, with_metadata=True, favor_precision=True, **options)
-    paragraphs = _paragraphs(doc.text if doc else "")
-    default = trafilatura.bare_extraction(data, with_metadata=False, **options)
-    fuller = _paragraphs(default.text if default else "")
-    if sum(map(len, paragraphs)) < _PRECISION_KEEPS * sum(map(len, fuller)):
-        paragraphs = fuller
+    paragraphs = _extracted(tree, favor_precision=True, **options)
+    kept = sum(map(len, paragraphs))
+    # The default run keeps no more than the page's text (list and table marks aside): when
+    # precision kept enough of that, it cannot have lost the article, and the run is skipped.
+    if kept < _PRECISION_KEEPS * _MARKS * len(trafilatura.html2txt(tree, clean=False)):
+        fuller = _extracted(tree, **options)
+        if kept < _PRECISION_KEEPS * sum(map(len, fuller)):
+            paragraphs = fuller
     if not paragraphs:
-        recall = trafilatura.bare_extraction(data, with_metadata=False, favor_recall=True, **options)
-        paragraphs = _paragraphs(recall.text if recall else "")
+        paragraphs = _extracted(tree, favor_recall=True, **options)
     if not paragraphs and isinstance(ld.get("articleBody"), str):
         paragraphs = _paragraphs(ld["articleBody"])
-    kept = [p for p in paragraphs if len(p) > 200 or not _FURNITURE.search(p)]
-    return "\n\n".join(kept or paragraphs), doc
+    wanted = [p for p in paragraphs if len(p) > 200 or not _FURNITURE.search(p)]
+    return "\n\n".join(wanted or paragraphs)
+
+
+def _extracted(tree: HtmlElement, **options: object) -> list[str]:
+    doc = trafilatura.bare_extraction(tree, **options)
+    return _paragraphs(doc.text if doc else "")
+
+
+class _Guesses:
+    """trafilatura's metadata guesses (title, author) and htmldate's date, computed only
+    for a page whose own statements lack them: each costs a pass over the whole tree."""
+
+    def __init__(self, tree: HtmlElement, url: str | None) -> None:
+        self.tree, self.url = tree, url
+        self._metadata: trafilatura.settings.Document | None = None
+
+    @property
+    def metadata(self) -> trafilatura.settings.Document:
+        if self._metadata is None:
+            self._metadata = trafilatura.extract_metadata(self.tree, self.url)
+        return self._metadata
+
+    def date(self, url: str | None) -> dt.datetime | None:
+        """htmldate extensive on the page; trafilatura's own run of it when that asked the same url."""
+        if self._metadata is not None and self._metadata.url == url:
+            day = self._metadata.date
+            return dt.datetime.strptime(day, "%Y-%m-%d") if day else None
+        return find_page_date(self.tree, url)
 
 
 def parse_html(data: bytes, url: str | None = None) -> HtmlArticle:
-    soup = BeautifulSoup(data, "lxml")
-    ld = _json_ld_objects(soup)
+    tree = trafilatura.load_html(_END_BEFORE_MORE.sub(b"", _WAYBACK_TOOLBAR.sub(b"", data)))
+    if tree is None:
+        raise ParseError("no article text found in the HTML page")
+    ld = json_ld_objects(tree)
     ld_first = ld[0] if ld else {}
-    body, doc = article_text(data, url, ld_first)
+    body = article_text(tree, url, ld_first)
     if not body:
         raise ParseError("no article text found in the HTML page")
-    meta = page_meta(soup)
-    page_url = url or _page_url(soup, meta)
+    guesses = _Guesses(tree, url)
+    meta = page_meta(tree)
+    page_url = url or _page_url(tree, meta)
     sites = site_names(meta, ld_first, page_url)
-    headline = choose_headline(soup, meta, ld_first, sites) \
-        or _clean(doc.title if doc else "")
+    headline = choose_headline(tree, meta, ld_first, sites) or _clean(guesses.metadata.title)
     body = _drop_repeated_heading(body, headline)
 
-    times = [t["datetime"] for t in soup.find_all("time", datetime=True)
-             if t.get("itemprop") == "datePublished" or t.has_attr("pubdate")]
-    first_time = soup.find("time", datetime=True)
-    date_info = page_date(meta, ld, times + ([first_time["datetime"]] if first_time else []), data, page_url)
+    # Before the date: when the byline needs trafilatura's guess, its htmldate run serves the date.
+    byline = choose_byline(tree, meta, ld_first, sites, lambda: guesses.metadata.author)
+    times = [t.get("datetime") for t in tree.iter("time")
+             if t.get("datetime") is not None and (t.get("itemprop") == "datePublished" or t.get("pubdate") is not None)]
+    first_time = next((t.get("datetime") for t in tree.iter("time") if t.get("datetime") is not None), None)
+    date_info = page_date(meta, ld, times + ([first_time] if first_time is not None else []), page_url,
+                          lambda: guesses.date(page_url))
 
-    byline = choose_byline(soup, meta, ld_first, sites, doc.author if doc else None)
     section = (_clean(ld_first.get("articleSection")) if isinstance(ld_first.get("articleSection"), str) else None) \
         or _first(meta, "article:section") or None
 

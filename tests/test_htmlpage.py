@@ -188,3 +188,41 @@ def test_a_date_without_its_day_is_not_completed_from_today():
 
     assert parse_stated_date("2020") is None and parse_stated_date("September 2020") is None
     assert parse_stated_date("Tue, Sep 15 2020 10:01:41 EDT")[0].date().isoformat() == "2020-09-15"
+
+
+def test_page_declaring_a_charset_it_is_not_in_keeps_its_headline():
+    # UTF-8 bytes under a gb2312 declaration (a re-saved page): read as the bytes are.
+    text = "<p>Some body text that goes on for a while about nothing much.</p>" * 5
+    page = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+            "<title>Storm floods the Thames Barrier’s gates again | London Daily</title>"
+            '<meta property="og:title" content="Thames Barrier floods again"></head>'
+            f"<body><h1>Storm floods the Thames Barrier’s gates again</h1><article>{text}</article></body></html>")
+    assert parse_html(page.encode()).headline == "Storm floods the Thames Barrier’s gates again"
+
+
+def test_guesses_run_only_for_what_the_page_does_not_state(monkeypatch):
+    import htmldate
+    import trafilatura
+
+    calls = []
+    for module, name in ((trafilatura, "extract_metadata"), (htmldate, "find_date")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k))
+    text = "<p>Some body text that goes on for a while about nothing much.</p>" * 5
+    stated = ('<html><head><title>Bridge closed to lorries after cracks found</title>'
+              '<meta property="article:published_time" content="2020-02-15T07:00:00+09:00">'
+              f'<meta name="author" content="Jane Smith"></head><body><article>{text}</article></body></html>')
+    article = parse_html(stated.encode())
+    assert (article.byline, article.date.day, calls) == ("Jane Smith", 15, [])
+    bare = stated.replace("article:published_time", "x").replace('name="author"', 'name="x"')
+    article = parse_html(bare.encode())
+    assert article.byline is None and not article.has_time  # the day is htmldate's reading
+    assert calls == ["extract_metadata"]  # whose htmldate run gave the day
+
+
+def test_tags_after_the_closing_html_tag_are_read_as_browsers_read_them():
+    # The crawler appends the fetched url after </html> to a page stating none.
+    text = "<p>Some body text that goes on for a while about nothing much.</p>" * 5
+    page = (f"<html><head><title>Harbour fire - Daily</title></head><body><article>{text}</article></body></html>"
+            '\n<meta property="og:url" content="https://daily.example/news/harbour-fire">\n')
+    assert parse_html(page.encode()).url == "https://daily.example/news/harbour-fire"
