@@ -13,7 +13,7 @@ articles carry in the facets (kinds decided across the archive as the searcher d
 looked up in bench/entity_judgements.tsv; precision is right / all of them, so a name not
 judged yet is listed and never counted right.
 
-    python -m bench.entities [--corpus ../shared/corpus] [--top 200] [--list]
+    python -m bench.entities [--corpus ../shared/corpus] [--top 200] [--list] [--rounds 5]
 
 (--corpus defaults to $NEWSDESK_CORPUS, then ../shared/corpus.)
 """
@@ -22,12 +22,16 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import re
+import resource
 import sys
 import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from statistics import median
 
 import spacy
 
@@ -43,6 +47,7 @@ TARGETS = {"set_untyped_f1": 0.80, "set_typed_f1": 0.72, "speed_ratio": 0.80, "b
 _GOLD = {"PER": "people", "ORG": "organisations", "LOC": "places", "MISC": "misc"}
 _NO_SPACE_BEFORE = {".", ",", ":", ";", "?", "!", ")", "'s", "'", "n't", "%"}
 _NO_SPACE_AFTER = {"(", "$"}
+_WORDS = re.compile(r"\w+")
 
 
 @dataclass
@@ -183,54 +188,85 @@ def score_story(story: Story, predicted: list[tuple[int, int, str, str, str]], s
         scores["mentions typed" if typed_run else "mentions untyped"].add(tp, fp, len(unmatched))
 
 
-def raw_model(stories: list[Story]) -> tuple[list[list[tuple[int, int, str, str, str]]], float]:
+@dataclass
+class Timing:
+    wall: float
+    cpu: float
+
+
+def _timed(run) -> tuple[object, Timing]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    out = run()
+    return out, Timing(time.perf_counter() - wall, time.process_time() - cpu)
+
+
+@lru_cache(maxsize=1)
+def _raw_nlp():
+    return spacy.load(ner.MODEL, enable=["ner"])
+
+
+def raw_model(stories: list[Story]) -> tuple[list[list[tuple[int, int, str, str, str]]], Timing]:
     """spaCy's own output: the pipeline as newsdesk loaded it before (`ner` only), spans as is."""
-    nlp = spacy.load(ner.MODEL, enable=["ner"])
-    started = time.perf_counter()
-    out = []
-    for doc in nlp.pipe((s.text for s in stories), batch_size=16):
-        out.append([(e.start_char, e.end_char, e.text, ner.LABEL_KINDS[e.label_], e.text)
-                    for e in doc.ents if e.label_ in ner.LABEL_KINDS])
-    return out, time.perf_counter() - started
+    nlp = _raw_nlp()
+    docs, timing = _timed(lambda: list(nlp.pipe((s.text for s in stories), batch_size=16)))
+    return [[(e.start_char, e.end_char, e.text, ner.LABEL_KINDS[e.label_], e.text)
+             for e in doc.ents if e.label_ in ner.LABEL_KINDS] for doc in docs], timing
 
 
-def newsdesk(stories: list[Story]) -> tuple[list[list[tuple[int, int, str, str, str]]], float]:
-    ner.mentions_many([stories[0].text])  # load the model outside the timing, as raw_model does
-    started = time.perf_counter()
-    found = ner.mentions_many([s.text for s in stories])
-    elapsed = time.perf_counter() - started
-    # The kind readers see is the one the whole archive (here the 216 stories) gives a name.
+def newsdesk(stories: list[Story]) -> tuple[list[list[tuple[int, int, str, str, str]]], Timing]:
+    found, timing = _timed(lambda: ner.mentions_many([s.text for s in stories]))
+    # The kind readers see is the one the whole archive (here the 216 stories) gives a name,
+    # and one-word names most stories with the word do not name are dropped, as the searcher does.
     archive = {kind: Counter() for kind in entity_kinds.KINDS}
     for ms in found:
         for name, kind in {(m.name, m.kind) for m in ms}:
             archive[kind][name] += 1
-    kinds = entity_kinds.archive_kinds(archive)
-    return [[(m.start, m.end, m.name, kinds.get(m.name, m.kind), m.text) for m in ms] for ms in found], elapsed
+    with_word = Counter(w for s in stories for w in set(_WORDS.findall(s.text.casefold())))
+    kinds = entity_kinds.archive_kinds(archive, lambda name: with_word[name.casefold()])
+    return [[(m.start, m.end, m.name, kinds.get(m.name, m.kind), m.text) for m in ms
+             if kinds.get(m.name) != entity_kinds.DROPPED] for ms in found], timing
 
 
-def conll(path: Path) -> dict:
+def conll(path: Path, rounds: int) -> dict:
+    """Both systems on the same stories, `rounds` times, interleaved and in alternating order
+    so a load that comes and goes on the shared machine falls on both: the medians of wall
+    and CPU docs/s, and the load average before and after."""
     stories = load_conll(path)
-    result = {"stories": len(stories)}
-    runs = {}
-    for name, system in (("raw", raw_model), ("newsdesk", newsdesk), ("raw ", raw_model), ("newsdesk ", newsdesk)):
-        predicted, elapsed = system(stories)
-        runs.setdefault(name.strip(), []).append((predicted, elapsed))
-    for name, both in runs.items():
+    systems = {"raw": raw_model, "newsdesk": newsdesk}
+    for system in systems.values():
+        system(stories[:2])  # the model loaded outside the timing
+    result = {"stories": len(stories), "load": [os.getloadavg()[0]]}
+    runs: dict[str, list] = {name: [] for name in systems}
+    for n in range(rounds):
+        for name in (list(systems) if n % 2 == 0 else list(systems)[::-1]):
+            runs[name].append(systems[name](stories))
+    result["load"].append(os.getloadavg()[0])
+    for name, done in runs.items():
         scores = {k: Score() for k in ("set untyped", "set typed", "mentions untyped", "mentions typed")}
-        for story, predicted in zip(stories, both[0][0]):
+        for story, predicted in zip(stories, done[0][0]):
             score_story(story, predicted, scores)
-        best = min(elapsed for _, elapsed in both)
-        result[name] = {"scores": {k: s.prf() for k, s in scores.items()}, "docs_s": len(stories) / best}
+        result[name] = {"scores": {k: s.prf() for k, s in scores.items()},
+                        "docs_s": median(len(stories) / t.wall for _, t in done),
+                        "docs_cpu_s": median(len(stories) / t.cpu for _, t in done),
+                        "same_each_round": all(p == done[0][0] for p, _ in done)}
     return result
+
+
+def _cpu_with_children() -> float:
+    """CPU seconds of this process and of its finished children (the indexer's workers)."""
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def bbc(root: Path, top: int) -> dict:
     """The `top` names most BBC articles carry, as the facets count them, against the judgements."""
     with tempfile.TemporaryDirectory() as tmp:
         ix = IndexDir(Path(tmp) / "index")
+        cpu = _cpu_with_children()
         started = time.perf_counter()
         update_index([root], ix, rebuild=True, with_entities=True)
         elapsed = time.perf_counter() - started
+        cpu = _cpu_with_children() - cpu
         archive = Archive(ix)
         try:
             with archive.view() as view:
@@ -251,7 +287,7 @@ def bbc(root: Path, top: int) -> dict:
     wrong = [(name, kind) for _, name, kind in ranked if judged.get((name, kind)) == "wrong"]
     unjudged = [(n, name, kind) for n, name, kind in ranked if (name, kind) not in judged]
     seen = Counter(name for _, name, _ in ranked)
-    return {"articles": articles, "index_s": elapsed, "top": ranked, "right": right, "wrong": wrong,
+    return {"articles": articles, "index_s": elapsed, "index_cpu_s": cpu, "top": ranked, "right": right, "wrong": wrong,
             "unjudged": unjudged, "precision": right / max(1, len(ranked)),
             "doubled": [name for name, n in seen.items() if n > 1]}
 
@@ -262,20 +298,28 @@ def main() -> int:
         "NEWSDESK_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")))
     ap.add_argument("--top", type=int, default=200, help="BBC facet values judged")
     ap.add_argument("--list", action="store_true", help="print the BBC top names with their judgements")
+    ap.add_argument("--rounds", type=int, default=5, help="timed CoNLL runs of each system, interleaved")
     args = ap.parse_args()
 
-    c = conll(args.corpus / "conll2003" / "eng.testa")
+    c = conll(args.corpus / "conll2003" / "eng.testa", args.rounds)
     print(f"CoNLL-2003 eng.testa, {c['stories']} stories          P      R      F1")
     for what in ("set untyped", "set typed", "mentions untyped", "mentions typed"):
         for system in ("raw", "newsdesk"):
             p, r, f = c[system]["scores"][what]
             print(f"  {what:<17} {system:<9} {p:6.3f} {r:6.3f} {f:6.3f}")
     ratio = c["newsdesk"]["docs_s"] / c["raw"]["docs_s"]
+    cpu_ratio = c["newsdesk"]["docs_cpu_s"] / c["raw"]["docs_cpu_s"]
     print(f"  docs/s            raw {c['raw']['docs_s']:.1f}   newsdesk {c['newsdesk']['docs_s']:.1f}"
-          f"   ratio {ratio:.2f} (best of 2 runs each, interleaved)")
+          f"   ratio {ratio:.2f} (median of {args.rounds} interleaved rounds each)")
+    print(f"  docs per CPU-s    raw {c['raw']['docs_cpu_s']:.1f}   newsdesk {c['newsdesk']['docs_cpu_s']:.1f}"
+          f"   ratio {cpu_ratio:.2f}; load average {c['load'][0]:.1f} before, {c['load'][1]:.1f} after")
+    if not all(c[s]["same_each_round"] for s in ("raw", "newsdesk")):
+        print("  WARNING: a system's output changed between rounds")
 
     b = bbc(args.corpus / "bbc-news", args.top)
-    print(f"BBC News, {b['articles']} articles indexed in {b['index_s']:.0f} s (entities on)")
+    print(f"BBC News, {b['articles']} articles indexed in {b['index_s']:.0f} s (entities on): "
+          f"{b['articles'] / b['index_s']:.1f} docs/s, {b['articles'] / b['index_cpu_s']:.1f} docs per CPU-s "
+          f"(indexer and workers); load average {os.getloadavg()[0]:.1f}")
     print(f"  top {len(b['top'])} facet values: {b['right']} right, {len(b['wrong'])} wrong, "
           f"{len(b['unjudged'])} unjudged (never counted right); precision {b['precision']:.3f}")
     print(f"  names under two kinds: {len(b['doubled'])}")
