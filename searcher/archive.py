@@ -427,8 +427,10 @@ class Archive:
                 for name, n in view.name_counts(kind).items():
                     folded = name.casefold()
                     if folded.startswith(prefix) or f" {prefix}" in f" {folded}":
-                        names[name] += n
-                        kinds.setdefault(name, view.entity_kinds().get(name, kind))
+                        archive_kind = view.entity_kinds().get(name, kind)
+                        if archive_kind != entity_kinds.DROPPED:
+                            names[name] += n
+                            kinds.setdefault(name, archive_kind)
             for name, _ in names.most_common(limit // 2 or 1):
                 out.append({"value": name, "kind": kinds[name]})
             words = prefix.split()

@@ -93,6 +93,16 @@ def _months(dates: array) -> list:
     return out
 
 
+def _body_frequency(reader) -> Callable[[str], int]:
+    """Articles whose body has a word (0 for what the body's analyser makes no one term of)."""
+    field = reader.schema["body"]
+
+    def frequency(word: str) -> int:
+        terms = list(field.process_text(word, mode="index"))
+        return reader.doc_frequency("body", terms[0]) if len(terms) == 1 else 0
+    return frequency
+
+
 class DocTables:
     """Tables of one commit, by global document number. Every method takes the caller's
     reader of that commit: any reader of the same commit numbers documents alike, and a
@@ -156,9 +166,10 @@ class DocTables:
         return self._table(f"counts:{kind}", build)
 
     def entity_kinds(self, reader) -> dict[str, str]:
-        """Names given several kinds → the kind most live articles give (entity_kinds)."""
+        """Names given several kinds → the kind most live articles give; one-word names most
+        articles with the word do not name → DROPPED (entity_kinds)."""
         return self._table("entity_kinds", lambda: entity_kinds.archive_kinds(
-            {kind: self.name_counts(reader, kind) for kind in entity_kinds.KINDS}))
+            {kind: self.name_counts(reader, kind) for kind in entity_kinds.KINDS}, _body_frequency(reader)))
 
     def docset(self, reader, key: str, docs: Callable[[], Iterable[int]]) -> bytearray:
         """The documents a filter matches as a bitmap, computed once per commit."""

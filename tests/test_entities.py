@@ -154,3 +154,32 @@ def test_facets_list_a_name_under_one_kind_across_the_archive(tmp_path):
     stats = archive.stats()["top_entities"]
     assert [t["value"] for t in stats["people"]] == ["Jose Mourinho"]
     assert [s["kind"] for s in archive.suggest("chel") if s["value"] == "Chelsea"] == ["organisations"]
+
+
+def test_a_one_word_name_most_articles_with_the_word_do_not_name_is_dropped():
+    archive = {"people": Counter({"Tony Blair": 30, "Blair": 2, "Browne": 1}),
+               "organisations": Counter({"Budget": 4, "House": 3, "Fed": 1}), "places": Counter()}
+    with_word = {"budget": 40, "blair": 33, "house": 19, "fed": 1, "browne": 130}.get
+    kinds = entity_kinds.archive_kinds(archive, lambda name: with_word(name.casefold(), 0))
+    # Budget: 4 of 40 articles with the word; Blair: most of its 33 name "Tony Blair";
+    # House: 19 articles are too few to say; Fed: named wherever the word is; Browne: a
+    # person (whose stem the body shares with "brown").
+    assert kinds == {"Budget": entity_kinds.DROPPED}
+    out = entity_kinds.regroup(archive, kinds)
+    assert "Budget" not in out["organisations"] and out["organisations"]["House"] == 3
+    assert archive["organisations"]["Budget"] == 4  # the caller's counts are left as they were
+
+
+def test_facets_stats_and_suggestions_leave_out_a_common_word_taken_for_a_name(tmp_path):
+    rows = [{"id": f"a{n}", "headline": f"Spending {n}", "body": "The budget for schools in Leeds grew.",
+             "entities": {"places": ["Leeds"]}} for n in range(24)]
+    rows += [{"id": f"b{n}", "headline": f"Budget day {n}", "body": "Budget day: the budget grew in Leeds.",
+              "entities": {"organisations": ["Budget"], "places": ["Leeds"]}} for n in range(3)]
+    (tmp_path / "export.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    update_index([tmp_path], IndexDir(tmp_path / "ix"), with_entities=False, workers=1)
+    archive = Archive(tmp_path / "ix")
+    facets = archive.search(SearchRequest(query="budget")).facets
+    assert facets["organisations"] == [] and [f.value for f in facets["places"]] == ["Leeds"]
+    assert archive.stats()["top_entities"]["organisations"] == []
+    assert [s for s in archive.suggest("bud") if s["value"] == "Budget"] == []
+    assert [s["kind"] for s in archive.suggest("lee") if s["value"] == "Leeds"] == ["places"]
