@@ -15,7 +15,7 @@ import time
 from array import array
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -41,6 +41,9 @@ FACET_FIELDS = (*ENTITY_FIELDS, "section")
 FACET_SIZE = 10
 # Few hits make a misspelling likely; a "did you mean" is only offered when it finds more.
 FEW_HITS = 3
+# A correction of words no article has is searched instead of them when it finds this many
+# times more ("goverment": 1 article, about a governess; "government": 512 on the BBC set).
+CLEARLY_MORE = 10
 TIME_LIMIT_SECONDS = 3.0
 RELATED_TERMS = 12
 RELATED_ENTITIES = 3
@@ -189,23 +192,28 @@ class Archive:
         deadline = started + self.time_limit
         request.validate()
         with self.view() as view, block_cache.decoded_blocks(), expansion.budget(deadline):
-            reader = view.searcher.reader()
-            parsed = parse_query(request.query, view.searcher.schema, reader, request.match,
-                                 max_words=request.max_words)
+            parsed = self._parse(view, request, request.match)
             filters = self._filters(view, request, parsed)
-            result = self._run(view, request, parsed, filters, request.match, deadline)
-            if parsed.notice:
-                result.notice = parsed.notice
-            elif result.total == 0 and request.match == "all" and not parsed.browse:
-                widened = parse_query(request.query, view.searcher.schema, reader, "any",
-                                      max_words=request.max_words)
-                result = self._run(view, request, widened, filters, "any", deadline)
-                if result.total:
-                    result.notice = "No article has all of your words; showing articles with any of them."
-            if (result.total < FEW_HITS or result.match != request.match) and not parsed.browse \
-                    and not parsed.notice:
-                result.suggestion = self._suggest_spelling(view, request, filters, result.match, deadline)
+            result = self._words(view, request, parsed, filters, deadline)
+            if not parsed.browse and not parsed.notice:
+                result = self._spelling(view, request, filters, result)
         result.seconds = time.perf_counter() - started
+        return result
+
+    def _parse(self, view: _View, request: SearchRequest, match: str) -> ParsedQuery:
+        return parse_query(request.query, view.searcher.schema, view.searcher.reader(), match,
+                           max_words=request.max_words)
+
+    def _words(self, view: _View, request: SearchRequest, parsed: ParsedQuery, filters: Filter | None,
+               deadline: float) -> SearchResult:
+        """The request's words searched; with match=all and no article having them all, any."""
+        result = self._run(view, request, parsed, filters, request.match, deadline)
+        if parsed.notice:
+            result.notice = parsed.notice
+        elif result.total == 0 and request.match == "all" and not parsed.browse:
+            result = self._run(view, request, self._parse(view, request, "any"), filters, "any", deadline)
+            if result.total:
+                result.notice = "No article has all of your words; showing articles with any of them."
         return result
 
     def _filters(self, view: _View, request: SearchRequest, parsed: ParsedQuery) -> Filter | None:
@@ -488,15 +496,20 @@ class Archive:
                 "index": str(self.index_dir.root),
             }
 
-    def _suggest_spelling(self, view: _View, request: SearchRequest, filters: Filter | None,
-                          shown: str, deadline: float) -> str | None:
-        """Each unknown word corrected, offered when the corrected query finds more than the
-        reader's: with every word (the request's match) or, when the result fell back to any
-        word, with any."""
+    def _spelling(self, view: _View, request: SearchRequest, filters: Filter | None,
+                  result: SearchResult) -> SearchResult:
+        """The query's unknown words corrected. The correction is searched instead ("Showing
+        results for") when no corrected word is in any article as written and it finds
+        CLEARLY_MORE times what the typed words find (with the request's match); it is offered
+        ("Did you mean") when the result has few hits or fell back to any word, and it finds
+        more with the request's match or with the one shown."""
         searcher = view.searcher
-        corrected = spelling.correct(searcher.reader(), self._lexicon, request.query)
-        if corrected is None:
-            return None
+        correction = spelling.correct(searcher.reader(), self._lexicon, request.query)
+        if correction is None:
+            return result
+        # A search of its own, with its own time limit: reading the word lists and the
+        # dictionary the first time takes seconds on a busy machine.
+        deadline = time.perf_counter() + self.time_limit
 
         def found(text: str, match: str) -> int:
             q = parse_query(text, searcher.schema, searcher.reader(), match,
@@ -505,12 +518,22 @@ class Archive:
             return sum(1 for d in matches if filters is None or filters.allows(d))
 
         try:
-            for match in dict.fromkeys([request.match, shown]):
-                if found(corrected, match) > found(request.query, match):
-                    return corrected
+            typed, fixed = found(request.query, request.match), found(correction.text, request.match)
+            if correction.unseen and not request.as_typed and fixed > CLEARLY_MORE * typed:
+                instead = replace(request, query=correction.text)
+                shown = self._words(view, instead, self._parse(view, instead, request.match), filters, deadline)
+                # Cut short before its first hit (a cold start on a busy machine), it would
+                # show nothing: the typed words' result stands, with the correction offered.
+                if shown.hits or not shown.partial:
+                    shown.query, shown.corrected = request.query, correction.text
+                    return shown
+            if result.total < FEW_HITS or result.match != request.match:
+                if fixed > typed or (result.match != request.match
+                                     and found(correction.text, result.match) > found(request.query, result.match)):
+                    result.suggestion = correction.text
         except QueryError:
-            return None
-        return None
+            pass
+        return result
 
 
 def _collapsed(rank, limit: int, matches: int, story: array | None) -> tuple[object, list[int]]:

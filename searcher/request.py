@@ -29,6 +29,8 @@ class SearchRequest:
     recency: bool = True
     # One story once: exact and near-duplicate articles collapse into their best-ranked one.
     collapse: bool = True
+    # Search the words as typed, never their spelling correction ("search instead for").
+    as_typed: bool = False
     # The faces keep the defaults; a trusted caller (the relevance benchmark's long CISI
     # queries) may raise them.
     max_chars: int = MAX_QUERY_CHARS

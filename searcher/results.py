@@ -69,6 +69,8 @@ class SearchResult:
     seconds: float = 0.0
     # Matching articles; `total` counts stories (what is listed and paged) when collapsed.
     articles: int = 0
+    # The words searched instead of `query` (its spelling corrected: "Showing results for").
+    corrected: str | None = None
 
     @property
     def pages(self) -> int:

@@ -7,15 +7,21 @@ distance alike, so its suggestions read badly.
 Near words are found by rapidfuzz (edit distances in C) over each segment's word list, read
 once per segment: Whoosh's terms_within computes a pure-Python distance to every term with
 the same initial, twice (distance 1, then 2), which cost 80–270 ms a misspelled word on a
-10,000-article index and grows with the index."""
+10,000-article index and grows with the index.
+
+A word of the English dictionary (pyspellchecker's 160,000-word list) is never corrected, however
+rare in the archive: "drone" on the BBC set (no article has it) is not "done"."""
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import defaultdict
+from dataclasses import dataclass
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+from spellchecker import SpellChecker
 
 from indexer.wordlists import read_words
 
@@ -24,6 +30,8 @@ RARE = 2
 COMMONER = 20
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _OPERATORS = {"AND", "OR", "NOT", "TO"}
+_WILDCARDS = {"~", "*", "?"}
+_NOT_WORDS = {":", *_WILDCARDS}
 
 
 class Lexicon:
@@ -79,12 +87,36 @@ def _leaves(reader) -> list:
     return [leaf for leaf, _ in reader.leaf_readers() if leaf.segment() is not None]
 
 
+@dataclass
+class Correction:
+    """The reader's query with each unknown word replaced by its nearest known word."""
+
+    text: str
+    # No corrected word is in any article as written: whatever the typed query finds, it finds
+    # through its other words or a stem shared with another word (goverment, governess).
+    unseen: bool
+
+
+@functools.cache
+def _dictionary() -> SpellChecker:
+    """Read once per process (under a second), on the first word a correction is found for."""
+    return SpellChecker(language="en", distance=1)
+
+
+def is_english(word: str) -> bool:
+    return word in _dictionary()
+
+
 def _best_word(reader, lexicon: Lexicon, word: str, beat: int = 0) -> str | None:
     """The nearest indexed word, the most common among equally near ones, if it is in more
     than `beat` articles. A word that stems as `word` does is no correction: it finds the
-    same articles ("goverment" and "governess" both stem to "gover")."""
+    same articles ("goverment" and "governess" both stem to "gover"); and when such a word
+    is as near as a correction would be, `word` is its inflection (brexiteers, brexiteer),
+    not a misspelling."""
     stem = _stems(reader, word)
     near = lexicon.near(reader, word)
+    if any(_stems(reader, cand) == stem for cand in near):
+        return None
     for distance in range(1, MAX_DISTANCE + 1):
         candidates = {cand: lexicon.frequency(reader, cand) for cand, d in near.items() if d == distance and _stems(reader, cand) != stem}
         best = max(candidates, key=lambda c: (candidates[c], c), default=None)
@@ -106,20 +138,23 @@ def _as_typed(word: str, typed: str) -> str:
     return word
 
 
-def correct(reader, lexicon: Lexicon, text: str) -> str | None:
+def correct(reader, lexicon: Lexicon, text: str) -> Correction | None:
     """The query with each word the index does not know, as written, replaced by its
     nearest known word; None when every word is known (or nothing near is).
 
     A word is known by its own spelling (accents folded), not by its stem: "goverment"
     stems as "governess" does, and the one article about a governess must not hide the
-    misspelling."""
+    misspelling. An English word is known wherever it is (is_english)."""
     analyzer = reader.schema["body"].analyzer
     pieces: list[str] = []
     last = 0
     changed = False
+    unseen = True
     for m in _WORD.finditer(text):
         word = m.group()
-        if word in _OPERATORS or text[m.end():m.end() + 1] == ":" or text[:m.start()].endswith("date:"):
+        after, before = text[m.end():m.end() + 1], text[max(0, m.start() - 1):m.start()]
+        # A field name, a date, or a word whose near words the reader asked for (markt~, dro*).
+        if word in _OPERATORS or after in _NOT_WORDS or before in _WILDCARDS or text[:m.start()].endswith("date:"):
             continue
         folded = [t.text for t in analyzer(word, no_morph=True)]
         if not folded:
@@ -129,12 +164,13 @@ def correct(reader, lexicon: Lexicon, text: str) -> str | None:
         if seen_in > RARE:
             continue
         better = _best_word(reader, lexicon, folded[0], beat=seen_in * COMMONER)
-        if better:
+        if better and not is_english(folded[0]):
             pieces.append(text[last:m.start()])
             pieces.append(_as_typed(better, word))
             last = m.end()
             changed = True
+            unseen = unseen and not seen_in
     if not changed:
         return None
     pieces.append(text[last:])
-    return "".join(pieces)
+    return Correction("".join(pieces), unseen)

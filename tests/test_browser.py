@@ -189,6 +189,7 @@ def test_did_you_mean(server, browser):
     from selenium.webdriver.common.by import By
 
     browser.get(server + "/search?q=dron")
+    wait_for(browser, "#search-instead").click()
     link = wait_for(browser, "#did-you-mean")
     assert link.text == "drone"
     link.click()

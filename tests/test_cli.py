@@ -61,7 +61,13 @@ def test_search_human_output_and_suggestion(examples_index):
     assert "US, Russian military chiefs resume contact to discuss drone" in found.output
     assert "3 articles" in found.output
     typo = run("search", "dron", "--index", examples_index)
-    assert "Did you mean: drone" in typo.output
+    assert typo.output.startswith("Showing results for drone — search instead for dron: "
+                                  "newsdesk search --as-typed dron\n")
+    assert "US, Russian military chiefs resume contact to discuss drone" in typo.output
+    as_typed = run("search", "--as-typed", "dron", "--index", examples_index)
+    assert "0 articles" in as_typed.output and "Did you mean: drone" in as_typed.output
+    data = json.loads(run("search", "dron", "--index", examples_index, "--json").output)
+    assert data["query"] == "dron" and data["corrected"] == "drone" and data["total"] == 3
 
 
 def test_search_refuses_bad_queries_with_one_line(examples_index):

@@ -171,24 +171,25 @@ def test_hit_without_body_terms_shows_first_sentence(archive):
 
 
 def test_spelling_suggestion_only_when_it_finds_more(archive, bbc):
-    assert search(archive, "dron").suggestion == "drone"
-    assert search(archive, "drone").suggestion is None
-    assert search(bbc, "goverment").suggestion == "government"
-    assert search(archive, "qqqqzzzz").suggestion is None
+    assert search(archive, "dron").corrected == "drone"
+    assert archive.search(SearchRequest(query="dron", as_typed=True)).suggestion == "drone"
+    assert search(archive, "drone").suggestion is None and search(archive, "drone").corrected is None
+    assert search(bbc, "goverment").corrected == "government"
+    assert search(archive, "qqqqzzzz").suggestion is None and search(archive, "qqqqzzzz").corrected is None
 
 
 def test_spelling_follows_commits(articles_dir, tmp_path):
     root = tmp_path / "ix"
     update_index([articles_dir], IndexDir(root), with_entities=False, workers=1)
     archive = Archive(root)
-    assert search(archive, "zeppelinn").suggestion is None  # no such word yet
+    assert search(archive, "zeppelinn").corrected is None  # no such word yet
     (articles_dir / "airship.jsonl").write_text(json.dumps(
         {"id": "airship", "headline": "Zeppelin returns", "body": "A zeppelin flew over Kent."}) + "\n")
     update_index([articles_dir], IndexDir(root), with_entities=False, workers=1)
-    assert search(archive, "zeppelinn").suggestion == "zeppelin"  # read from the new segment
+    assert search(archive, "zeppelinn").corrected == "zeppelin"  # read from the new segment
     (articles_dir / "airship.jsonl").unlink()
     update_index([articles_dir], IndexDir(root), with_entities=False, workers=1)
-    assert search(archive, "zeppelinn").suggestion is None  # its article is gone
+    assert search(archive, "zeppelinn").corrected is None  # its article is gone
 
 
 def test_threads_share_the_tables_of_one_commit(articles_dir, tmp_path):

@@ -56,6 +56,20 @@ def test_page_has_no_inline_script_or_style(client):
     assert "<script>" not in page and "style=" not in page and "onclick" not in page
 
 
+def test_a_misspelling_is_searched_as_its_correction_on_the_page_and_the_api(client):
+    page = client.get("/search?q=dron").get_data(as_text=True)
+    assert "3 articles for “drone”" in page
+    assert ('Showing results for <strong>drone</strong> — search instead for '
+            '<a id="search-instead" href="/search?q=dron&amp;as_typed=1">dron</a>') in page
+    as_typed = client.get("/search?q=dron&as_typed=1").get_data(as_text=True)
+    assert "No articles found for “dron”" in as_typed and 'id="corrected"' not in as_typed
+    assert '<a id="did-you-mean" href="/search?q=drone">drone</a>' in as_typed
+    data = client.get("/api/search?q=dron").get_json()
+    assert data["query"] == "dron" and data["corrected"] == "drone" and data["total"] == 3
+    data = client.get("/api/search?q=dron&as_typed=1").get_json()
+    assert data["corrected"] is None and data["suggestion"] == "drone" and data["total"] == 0
+
+
 def test_api_search_returns_the_cli_json_shape(client):
     data = client.get("/api/search?q=black+sea").get_json()
     assert set(data) >= {"query", "total", "page", "hits", "suggestion", "facets"}

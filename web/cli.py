@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -374,10 +375,12 @@ class _QueryCommand(click.Command):
               "organisation or place (repeat for several).")
 @click.option("--section", help="Only articles of this section.")
 @click.option("--no-recency", is_flag=True, help="Rank by text relevance alone.")
+@click.option("--as-typed", is_flag=True, help="Search the words as typed, never their spelling "
+              "correction.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (for scripts).")
 def search(query: tuple[str, ...], index_path: Path | None, per_page: int, page: int, match: str,
            sort: str, since, until, entities: tuple[str, ...], section: str | None,
-           no_recency: bool, as_json: bool) -> None:
+           no_recency: bool, as_typed: bool, as_json: bool) -> None:
     """Search the archive.
 
     QUERY supports "phrases", AND/OR/NOT, -word (newsdesk search drone -strike, or -drone
@@ -391,7 +394,7 @@ def search(query: tuple[str, ...], index_path: Path | None, per_page: int, page:
 
     request = SearchRequest(query=" ".join(query), page=page, per_page=per_page, match=match,
                             sort=sort, since=since, until=until, entities=list(entities),
-                            section=section, recency=not no_recency)
+                            section=section, recency=not no_recency, as_typed=as_typed)
     try:
         result = _archive(index_path).search(request)
     except (QueryError, IndexProblem) as exc:
@@ -403,6 +406,9 @@ def search(query: tuple[str, ...], index_path: Path | None, per_page: int, page:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False))
         return
     bold = sys.stdout.isatty()
+    if result.corrected:
+        click.echo(f"Showing results for {result.corrected} — search instead for {result.query}: "
+                   f"newsdesk search --as-typed {shlex.join(query)}")
     if result.notice:
         click.echo(result.notice)
     first = (result.page - 1) * result.per_page + 1

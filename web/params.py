@@ -54,7 +54,8 @@ def _filters(args: MultiDict) -> list[str]:
 
 def request_from_args(args: MultiDict, today: dt.date | None = None) -> SearchRequest:
     """Read q, page, per_page, match, sort, since, until, range, entity (repeatable), section,
-    collapse (0: list every version of a story)."""
+    collapse (0: list every version of a story), as_typed (1: never search a spelling
+    correction instead of q)."""
     today = today or dt.date.today()
     since = parse_date(args["since"]) if args.get("since") else None
     until = parse_date(args["until"]) if args.get("until") else None
@@ -74,4 +75,5 @@ def request_from_args(args: MultiDict, today: dt.date | None = None) -> SearchRe
         entities=_filters(args),
         section=args.get("section") or None,
         collapse=args.get("collapse", "1").strip() != "0",
+        as_typed=args.get("as_typed", "0").strip() == "1",
     ).validate()
