@@ -17,6 +17,8 @@ from typing import Iterable
 
 from whoosh import query as wquery
 
+from .tokens import tokens as analysed_tokens
+
 SNIPPET_CHARS = 240
 # A second fragment shorter than this reads as noise rather than context.
 MIN_SECOND = 70
@@ -81,8 +83,8 @@ def match_spans(text: str, analyzer, marks: Marks) -> list[_Span]:
     """Where the marks occur in `text`, in order: phrases as one span each."""
     if not marks or not text:
         return []
-    tokens = [(t.text, t.pos, t.startchar, t.endchar)
-              for t in analyzer(text, positions=True, chars=True, mode="index")]
+    wanted = marks.terms.union(*marks.phrases)
+    tokens = list(analysed_tokens(text, analyzer, wanted.__contains__))
     spans: list[_Span] = []
     in_phrase: set[int] = set()
     for phrase in marks.phrases:

@@ -1,6 +1,7 @@
 """The search's fast paths give Whoosh's own answers: match sets (searcher.docsets), ranking
 (one by one, term by term in searcher.bulk_scores, or by block-skipping collector), decoded-block reuse and bisecting skips
-(searcher.block_cache), field lengths read in one piece (indexer.whoosh_patches)."""
+(searcher.block_cache), field lengths read in one piece (indexer.whoosh_patches), tokens with each
+word analysed once (searcher.tokens)."""
 import math
 import shutil
 
@@ -11,7 +12,7 @@ from whoosh.codec import whoosh3
 from indexer import whoosh_patches
 from indexer.store import IndexDir
 from indexer.writing import update_index
-from searcher import Archive, SearchRequest, archive as archive_module, block_cache, bulk_scores, docsets
+from searcher import Archive, SearchRequest, archive as archive_module, block_cache, bulk_scores, docsets, tokens
 from searcher.query import parse_query
 
 from .conftest import corpus
@@ -130,3 +131,32 @@ def test_field_lengths_read_in_one_piece_equal_whooshs(business):
             for field in ("headline", "body"):
                 column = leaf._perdoc.column_reader(whoosh3._lenfield(field), whoosh3.LENGTHS_COLUMN)
                 assert list(whoosh_patches._load_lengths(column)) == list(column.load())
+
+
+def test_tokens_are_the_analyzers(business):
+    """Stored headlines and bodies through the schema's text and name analyzers and one whose
+    stop words leave gaps: the tokens, positions (from the first token's) and offsets of
+    Whoosh's analyzer; a filter that is not per token makes it run Whoosh's own."""
+    from whoosh.analysis import NgramFilter, StopFilter
+
+    def relative(found):
+        found = list(found)
+        first = found[0][1] if found else 0
+        return [(w, p - first, s, e) for w, p, s, e in found]
+
+    with business.view() as view:
+        schema = view.searcher.schema
+        body = schema["body"].analyzer
+        gappy = body.items[0] | body.items[1] | StopFilter(renumber=False) | body.items[-1]
+        ngrams = body.items[0] | NgramFilter(3)
+        assert tokens._plain(ngrams) is None and tokens._plain(body) is not None
+        stored = [f for _, f in zip(range(300), view.searcher.all_stored_fields())]
+        texts = [t for f in stored for t in (f.get("headline", ""), f.get("body", ""))]
+        texts += ["Café Zürich's CEO, e-mail: 3.141 big-time under_score", "The the THE", ""]
+        for analyzer in (body, schema["headline"].analyzer, schema["person"].analyzer, gappy, ngrams):
+            for text in texts:
+                expected = ((t.text, t.pos, t.startchar, t.endchar)
+                            for t in analyzer(text, positions=True, chars=True, mode="index"))
+                assert relative(tokens.tokens(text, analyzer)) == relative(expected), text[:80]
+        kept = list(tokens.tokens(texts[1], body, {"said"}.__contains__))
+        assert kept and {w for w, *_ in kept} == {"said"}
