@@ -1,8 +1,12 @@
 import json
+import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from html.parser import HTMLParser
 from xml.etree import ElementTree
 
@@ -280,3 +284,92 @@ def test_an_empty_index_answers_searches(tmp_path):
         response = client.get(path)
         assert response.status_code == 200, path
     assert client.get("/api/search?q=zebra").get_json()["total"] == 0
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        found |= {int(c) for c in open(f"/proc/{pid}/task/{task}/children").read().split()}
+    return found
+
+
+def _until(check, seconds: float = 20.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.1)
+    return check()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return open(f"/proc/{pid}/stat").read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_serve_processes_share_the_port_survive_a_dead_worker_and_see_commits(articles_dir, tmp_path):
+    """`serve --processes 2 --ingest-token-file`, faulted as a real process tree: 2 workers
+    and the push writer in its own process; one killed is replaced and requests keep being
+    answered, a commit (from `newsdesk index`, then a push) is found by every worker,
+    SIGTERM to the first process stops them all, and processes whose master was killed
+    stop too."""
+    ix = tmp_path / "ix"
+    update_index([articles_dir], IndexDir(ix), with_entities=False)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}/api/search?q="
+    token = tmp_path / "token"
+    token.write_text("t" * 24)
+    cmd = [sys.executable, "-m", "web.cli", "serve", "--index", str(ix), "--port", str(port),
+           "--processes", "2", "--threads", "2", "--ingest-token-file", str(token)]
+
+    def total(word: str) -> int | None:
+        try:
+            return json.load(urllib.request.urlopen(base + word, timeout=30))["total"]
+        except OSError:
+            return None
+
+    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        assert _until(lambda: total("drone")) == 3
+        workers = _until(lambda: len(_children(server.pid)) == 3 and _children(server.pid))
+        assert len(workers) == 3
+        victim = min(workers)
+        os.kill(victim, signal.SIGKILL)
+        replaced = _until(lambda: len(_children(server.pid) - {victim}) == 3 and _children(server.pid))
+        assert victim not in replaced and len(replaced) == 3
+        assert [total("drone") for _ in range(20)] == [3] * 20
+        zebra = {"id": "zebra", "headline": "Zebra herd counted", "date": "2026-01-06",
+                 "body": "A zebra herd was counted on the plain by rangers."}
+        (articles_dir / "zebra.jsonl").write_text(json.dumps(zebra) + "\n")
+        update_index([articles_dir], IndexDir(ix), with_entities=False)
+        assert [total("zebra") for _ in range(20)] == [1] * 20
+        push = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/articles", method="POST",
+            data=json.dumps({"id": "okapi", "headline": "Okapi calf born", "body": "An okapi calf was born."}).encode(),
+            headers={"Content-Type": "application/json", "Authorization": "Bearer " + "t" * 24})
+        assert urllib.request.urlopen(push, timeout=30).status == 202
+        assert _until(lambda: total("okapi") == 1, seconds=120), "the push was never committed"
+        assert [total("okapi") for _ in range(20)] == [1] * 20
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+        assert not any(_alive(pid) for pid in replaced)
+        assert "exited (signal SIGKILL); starting another" in server.stderr.read()
+    finally:
+        if server.poll() is None:
+            server.kill()
+    orphaned = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert _until(lambda: total("drone")) == 3
+        workers = _until(lambda: len(_children(orphaned.pid)) == 3 and _children(orphaned.pid))
+        orphaned.kill()
+        orphaned.wait()
+        assert _until(lambda: not any(_alive(pid) for pid in workers)), "workers outlived their master"
+        assert total("drone") is None
+    finally:
+        for pid in _children(orphaned.pid) if _alive(orphaned.pid) else ():
+            os.kill(pid, signal.SIGKILL)

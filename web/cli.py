@@ -500,7 +500,10 @@ def _url_template(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port.")
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="Worker threads (each keeps its own index searcher).")
+              help="Worker threads (each keeps its own index searcher); per process with --processes.")
+@click.option("--processes", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Server processes sharing the port: threads of one process share one core "
+                   "(Python's GIL), so searches scale with cores only across processes.")
 @click.option("--cors-origin", "cors_origins", multiple=True,
               help="An origin allowed to call /api/* from a browser (repeatable; none by default).")
 @click.option("--ingest-token-file", type=click.File("r"), default=None,
@@ -515,17 +518,21 @@ def _url_template(ctx: click.Context, param: click.Parameter, value: str | None)
                    "indexed folder) [default: the article's page on this site, /article/<id>].")
 @click.option("--article-noindex", is_flag=True,
               help="Article pages ask search engines not to index them (robots noindex).")
-def serve(index_path: Path | None, host: str, port: int, threads: int, cors_origins: tuple[str, ...],
-          ingest_token_file, base_url: str | None, url_template: str | None, article_noindex: bool) -> None:
+def serve(index_path: Path | None, host: str, port: int, threads: int, processes: int,
+          cors_origins: tuple[str, ...], ingest_token_file, base_url: str | None,
+          url_template: str | None, article_noindex: bool) -> None:
     """Serve the search page and JSON API with waitress (a production WSGI server).
 
     New commits to the index become visible between requests, without a restart. With
     --ingest-token-file a writer thread also commits what is pushed (within a second or two),
-    leaving it to another indexer (index --watch) whenever that one holds the index.
+    leaving it to another indexer (index --watch) whenever that one holds the index. With
+    --processes N, N waitress processes answer on the one port (web/prefork.py) and the writer
+    runs in a process of its own; a process that dies is replaced, and SIGTERM or Ctrl-C to
+    the first process stops them all.
     """
     import waitress
 
-    from web import create_app
+    from web import create_app, prefork
 
     ix_dir = _index_dir(index_path)
     try:
@@ -541,16 +548,35 @@ def serve(index_path: Path | None, host: str, port: int, threads: int, cors_orig
                       "INGEST_TOKEN": token, "BASE_URL": base_url, "URL_TEMPLATE": url_template,
                       "ARTICLE_NOINDEX": article_noindex})
     try:
-        server = waitress.create_server(app, host=host, port=port, threads=threads, ident="newsdesk")
+        if processes == 1:
+            server = waitress.create_server(app, host=host, port=port, threads=threads, ident="newsdesk")
+        else:
+            sock = prefork.listen(host, port)
     except OSError as exc:
         _error(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
         sys.exit(1)
-    if token:
-        from .writer import start_writer
+    from .writer import start_writer
 
-        start_writer(ix_dir, report=lambda line: click.echo(line, err=True))
-    click.echo(f"Serving {ix_dir.root} on http://{host}:{port}/ (Ctrl-C to stop)")
-    server.run()
+    def report(line: str) -> None:
+        click.echo(line, err=True)
+
+    workers = f" ({processes} processes)" if processes > 1 else ""
+    click.echo(f"Serving {ix_dir.root} on http://{host}:{port}/{workers} (Ctrl-C to stop)")
+    if processes == 1:
+        if token:
+            start_writer(ix_dir, report=report)
+        server.run()
+        return
+
+    def run_worker(sock) -> None:
+        waitress.create_server(app, sockets=[sock], threads=threads, ident="newsdesk").run()
+
+    def run_writer(sock) -> None:
+        sock.close()
+        start_writer(ix_dir, report=report)
+        threading.Event().wait()
+
+    sys.exit(prefork.serve(run_worker, sock, processes, say=report, run_alone=run_writer if token else None))
 
 
 if __name__ == "__main__":
