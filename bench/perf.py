@@ -7,7 +7,9 @@ same ≥300 queries (1–3 words, phrases, entity filter, date range, newest fir
 
 newsdesk is measured end to end through searcher.Archive.search — the API the web uses:
 parse, rank, facets over every match, 10 snippets. FTS5 runs bm25() + snippet() with the
-same field weights. Index builds run `newsdesk index` (parsing and segment-writing processes on both cores) and
+same field weights. Stock Whoosh answers the same queries with what a results page needs,
+its defaults: MultifieldParser, search with groupedby facet counts, highlights of 10 hits.
+--http serves /api/search with 1 and 2 processes side by side. Index builds run `newsdesk index` (parsing and segment-writing processes on both cores) and
 stock Whoosh (a plain two-field schema, one writer) on the same documents.
 
     python -m bench.perf [--sizes 10000,100000] [--queries 300] [--http] [--no-stock]
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import resource
@@ -150,6 +153,65 @@ def stock_whoosh_build(docs: list[dict], folder: Path) -> float:
     return time.perf_counter() - t0
 
 
+def stock_whoosh_page_index(docs: list[dict], folder: Path) -> None:
+    """Stock Whoosh with what a results page reads besides the text: the date to filter and
+    sort by, the section and the entity names to count, as Whoosh's docs advise for sorting
+    and faceting (sortable fields: a column per field; without one, every search un-inverts
+    the names' postings: twice as slow at 10k). Built apart from the timed two-field index so the write
+    comparison stays what it was."""
+    from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
+    from whoosh.index import create_in
+
+    folder.mkdir()
+    names = {k: KEYWORD(stored=True, commas=True, lowercase=True, sortable=True)
+             for k in ("people", "organisations", "places")}
+    ix = create_in(str(folder), Schema(id=ID(stored=True, unique=True), headline=TEXT(stored=True),
+                                       body=TEXT(stored=True), date=DATETIME(stored=True, sortable=True),
+                                       section=KEYWORD(stored=True, commas=True, lowercase=True, sortable=True), **names))
+    with ix.writer(limitmb=256) as w:
+        for d in docs:
+            w.add_document(id=d["id"], headline=d["headline"], body=d["body"], date=_date(d["date"]),
+                           section=d.get("section") or "",
+                           **{k: ",".join(n.replace(",", " ") for n in d["entities"][k]) for k in names})
+
+
+def _date(text: str):
+    import datetime as dt
+    return dt.datetime.fromisoformat(text[:19]) if text else None
+
+
+STOCK_QUERIES = """
+import datetime as dt, json, time
+from whoosh import index, query, sorting
+from whoosh.qparser import MultifieldParser
+ix = index.open_dir({ix!r})
+searcher = ix.searcher()
+parser = MultifieldParser(["headline", "body"], ix.schema)
+facets = sorting.Facets()
+for name in ("section", "people", "organisations", "places"):
+    facets.add_field(name, allow_overlap=True)
+queries = json.loads(open({qfile!r}).read())
+def page(q):
+    mask = []
+    if q.get("entity"):
+        mask.append(query.Term("places", q["entity"].lower()))
+    if q.get("since"):
+        mask.append(query.DateRange("date", dt.datetime.fromisoformat(q["since"]),
+                                    dt.datetime.fromisoformat(q["until"]) + dt.timedelta(days=1)))
+    results = searcher.search(parser.parse(q["q"]), limit=10, groupedby=facets, maptype=sorting.Count,
+                              filter=query.And(mask) if mask else None,
+                              sortedby="date" if q.get("sort") == "newest" else None,
+                              reverse=q.get("sort") == "newest")
+    counts = {{name: results.groups(name) for name in facets.names()}}
+    return len(results), counts, [(hit["headline"], hit.highlights("body")) for hit in results]
+page({{"q": "warm"}})
+times = []
+for q in queries:
+    t0 = time.perf_counter(); page(q); times.append(time.perf_counter() - t0)
+print(json.dumps({{"times": times}}))
+"""
+
+
 def fts_build(docs: list[dict], path: Path) -> float:
     t0 = time.perf_counter()
     db = sqlite3.connect(path)
@@ -204,8 +266,23 @@ def fresh_articles_visible(src: Path, ix: Path, docs: list[dict]) -> float:
     return run_measured([sys.executable, "-m", "web.cli", "index", str(src), "--index", str(ix)])[0]
 
 
-def http_load(ix: Path, queries: list[dict], seconds: float = 20.0, clients: int = 4) -> dict:
-    """Requests/s and latency of /api/search on `newsdesk serve --threads 2` over loopback."""
+def http_load(ix: Path, queries: list[dict], seconds: float = 10.0, clients: int = 8) -> dict:
+    """/api/search through HTTP on `newsdesk serve --threads 2` with 1 and with 2 processes,
+    taking turns 1, 2, 2, 1 (`seconds` each) so a change in the machine's load falls on
+    both alike; `clients` loopback clients each send one request after another."""
+    rounds = {1: [], 2: []}
+    for processes in (1, 2, 2, 1):
+        rounds[processes].append(_http_round(ix, queries, processes, seconds, clients))
+    out = {}
+    for processes, runs in rounds.items():
+        times = [t for r in runs for t in r["times"]]
+        out[processes] = {"rps": len(times) / (seconds * len(runs)), "p50": pct(times, .5),
+                          "p99": pct(times, .99), "errors": sum(r["errors"] for r in runs),
+                          "rss": max((r["rss"] for r in runs), key=lambda rss: sum(rss))}
+    return out
+
+
+def _http_round(ix: Path, queries: list[dict], processes: int, seconds: float, clients: int) -> dict:
     import socket
     import threading
     import urllib.parse
@@ -215,14 +292,19 @@ def http_load(ix: Path, queries: list[dict], seconds: float = 20.0, clients: int
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     server = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--index", str(ix), "--port", str(port),
-                               "--threads", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               "--threads", "2", "--processes", str(processes)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/api/search?"
-    for _ in range(100):
+    for _ in range(300):
         try:
             urllib.request.urlopen(base + "q=oil", timeout=5).read()
             break
         except OSError:
             time.sleep(0.1)
+    # Every worker warmed (its first search opens the index): a round of the mix first.
+    warm = time.monotonic() + 2
+    while time.monotonic() < warm:
+        urllib.request.urlopen(base + "q=market", timeout=30).read()
     stop = time.monotonic() + seconds
     times: list[float] = []
     errors = [0]
@@ -241,16 +323,18 @@ def http_load(ix: Path, queries: list[dict], seconds: float = 20.0, clients: int
             except OSError:
                 errors[0] += 1
 
-    threads = [threading.Thread(target=client, args=(i * 50,)) for i in range(clients)]
+    threads = [threading.Thread(target=client, args=(i * 37,)) for i in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    rss = _status_kb(server.pid, "VmHWM") / 1024
+    workers = [int(c) for task in os.listdir(f"/proc/{server.pid}/task")
+               for c in Path(f"/proc/{server.pid}/task/{task}/children").read_text().split()]
+    # Peak RSS of each serving process (the master's too when it forks workers).
+    rss = [_status_kb(pid, "VmHWM") / 1024 for pid in [server.pid, *workers]]
     server.terminate()
-    server.wait(timeout=10)
-    return {"rps": len(times) / seconds, "p50": pct(times, .5), "p99": pct(times, .99), "errors": errors[0],
-            "rss": rss}
+    server.wait(timeout=30)
+    return {"times": times, "errors": errors[0], "rss": rss}
 
 
 def du(path: Path) -> int:
@@ -274,6 +358,7 @@ def growth_table() -> None:
                ("index MB per 1k docs", lambda r: r["nd_mb"] * 1000 / r["size"]),
                ("query p50 ms", lambda r: r["nd_p"][0]), ("query p95 ms", lambda r: r["nd_p"][1]),
                ("FTS5 query p95 ms", lambda r: r["fts_p"][1]),
+               ("stock Whoosh page p95 ms", lambda r: r["stock_p"][1] if r.get("stock_p") else math.nan),
                ("query process RSS MB", lambda r: r["web_rss"]),
                ("indexer peak RSS MB", lambda r: r["indexer_rss"]),
                ("100 new articles s", lambda r: r["fresh_s"])]
@@ -287,7 +372,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="10000")
     ap.add_argument("--queries", type=int, default=300)
-    ap.add_argument("--http", action="store_true", help="also load /api/search over loopback for 20 s")
+    ap.add_argument("--http", action="store_true",
+                    help="also load /api/search over loopback with 1 and 2 server processes (40 s)")
     ap.add_argument("--growth", action="store_true", help="only print the cost-growth table of saved runs")
     ap.add_argument("--merge", action="store_true",
                     help="also run `newsdesk index --merge` and time the query mix again")
@@ -343,6 +429,11 @@ def main() -> int:
                 merge_s = run_measured([sys.executable, "-m", "web.cli", "index", "--merge", "--index", str(ix)])[0]
                 times = run_child(NEWSDESK_QUERIES.format(ix=str(ix), qfile=str(qfile)))["times"]
                 merged = {"seconds": merge_s, "p": [pct(times, p) for p in (.5, .95, .99)]}
+            stock_p = None
+            if not args.no_stock:
+                stock_whoosh_page_index(docs, tmp / "stock-page")
+                stock_p = [pct(run_child(STOCK_QUERIES.format(ix=str(tmp / "stock-page"), qfile=str(qfile)))["times"], p)
+                           for p in (.5, .95, .99)]
             http = http_load(ix, queries) if args.http else None
             fresh_s = fresh_articles_visible(src, ix, docs)
             rows.append({
@@ -350,6 +441,7 @@ def main() -> int:
                 "fts_docs_s": size / fts_s, "ner_docs_s": 500 / ner_s, "nd_mb": du(ix) / 1e6,
                 "stock_mb": du(tmp / "stock") / 1e6, "fts_mb": du(tmp / "fts.db") / 1e6,
                 "nd_p": [pct(nd, p) for p in (.5, .95, .99)], "fts_p": [pct(fts, p) for p in (.5, .95, .99)],
+                "stock_p": stock_p, "load": os.getloadavg()[0],
                 "indexer_rss": build_rss, "web_rss": result["rss"], "fresh_s": fresh_s, "http": http,
                 "merged": merged})
         r = rows[-1]
@@ -374,14 +466,23 @@ def main() -> int:
             print(f"{'after index --merge (' + format(m['seconds'], '.0f') + ' s)':34} p50/p95/p99 "
                   + " / ".join(f"{v:.1f}" for v in m["p"]) + " ms, p95 "
                   f"{m['p'][1] / max(r['fts_p'][1], 1e-6):.1f}× FTS5")
+        if r["stock_p"]:
+            print(f"{'':34} {'newsdesk':>12} {'stock':>10} {'ratio':>8}   (a results page: search, facet counts,")
+            for i, name in enumerate(("p50", "p95", "p99")):
+                print(f"{'query ' + name + ' vs stock Whoosh, ms':34} {r['nd_p'][i]:12.1f} {r['stock_p'][i]:10.1f} "
+                      f"{r['nd_p'][i] / max(r['stock_p'][i], 1e-6):7.2f}×" + ("   10 highlights; target ≤ 0.5×)" if i == 0 else ""))
         print(f"{'peak RSS indexer (all processes), MB':34} {r['indexer_rss']:12.0f}")
         print(f"{'peak RSS query process, MB':34} {r['web_rss']:12.0f}   (one searcher, after the query mix)")
         print(f"{'100 new articles searchable, s':34} {r['fresh_s']:12.1f}   (incl. NER and process start)")
         if r["http"]:
-            h = r["http"]
-            print(f"{'HTTP /api/search, 2 threads':34} {h['rps']:8.1f} req/s, p50 {h['p50']:.0f} ms, "
-                  f"p99 {h['p99']:.0f} ms, {h['errors']} errors (4 loopback clients, 20 s)")
-            print(f"{'server peak RSS under that load, MB':34} {h['rss']:12.0f}")
+            for processes, h in r["http"].items():
+                print(f"{f'HTTP /api/search, {processes} process(es)':34} {h['rps']:8.1f} req/s, p50 {h['p50']:.0f} ms, "
+                      f"p99 {h['p99']:.0f} ms, {h['errors']} errors; peak RSS MB per process "
+                      + " ".join(f"{mb:.0f}" for mb in h["rss"]))
+            h1, h2 = r["http"][1], r["http"][2]
+            print(f"{'HTTP scaling, 2 processes / 1':34} {h2['rps'] / max(h1['rps'], 1e-6):8.2f}×   (target ≥ 1.7×; "
+                  f"2 threads each, 8 loopback clients, 1-2-2-1 turns of 10 s)")
+        print(f"{'load average during the run':34} {r['load']:8.1f}   (2 cores)")
     growth_table()
     return 0
 
