@@ -104,6 +104,9 @@ class _View:
     def stories(self) -> array:
         return self.tables.stories(self.reader)
 
+    def story_members(self) -> dict[int, list[int]]:
+        return self.tables.story_members(self.reader)
+
     def months_by_doc(self) -> list[str | None]:
         return self.tables.months_by_doc(self.reader)
 
@@ -258,10 +261,17 @@ class Archive:
 
             def rank(n: int):
                 return searching.Results(searcher, q, scored.best(docs, n))
+
+            def matched(d: int) -> bool:
+                return d in scored.scores and (filters is None or filters.allows(d))
         else:
             matches = docsets.matching_docs(searcher, q, deadline)
             docs = matches.docs if filters is None else [d for d in matches.docs if filters.allows(d)]
             partial = matches.partial
+
+            def matched(d: int) -> bool:  # docs ascend
+                i = bisect.bisect_left(docs, d)
+                return i < len(docs) and docs[i] == d
 
             def rank(n: int):
                 nonlocal terms, partial
@@ -282,26 +292,22 @@ class Archive:
             matched_terms.record(results, terms, (hit.docnum for hit in page_hits))
         hits = self._hits(results, page_hits, scored=sort == "relevance")
         if story is not None:
-            self._add_similar(view, hits, [hit.docnum for hit in page_hits], docs, story)
+            self._add_similar(view, hits, [hit.docnum for hit in page_hits], matched, story)
         # Totals, pages, facets and the month chart count what the list shows: stories.
-        counted = docs if story is None else stories.leaders(docs, story)
+        counted = docs if story is None else stories.firsts(docs, story)
         return SearchResult(
             query=request.query, total=len(counted), page=request.page, per_page=request.per_page,
             hits=hits, facets=self._facets(view, counted), match=match, sort=sort, partial=partial,
             articles=len(docs))
 
-    def _add_similar(self, view: _View, hits: list[Hit], docnums: list[int], docs: list[int],
-                     story: array) -> None:
-        """Each shown hit's story mates among the matches, newest first."""
-        wanted = {story[d]: d for d in docnums}
-        mates: dict[int, list[int]] = {}
-        for d in docs:
-            leader = wanted.get(story[d])
-            if leader is not None and d != leader:
-                mates.setdefault(leader, []).append(d)
+    def _add_similar(self, view: _View, hits: list[Hit], docnums: list[int], matched, story: array) -> None:
+        """Each shown hit's story mates among the matches (`matched`), newest first, equal
+        dates in document order: looked up in the hit's story, not among every match."""
+        groups = view.story_members()
         dates = view.dates()
         for hit, docnum in zip(hits, docnums):
-            for d in sorted(mates.get(docnum, []), key=lambda d: -dates[d])[:MAX_SIMILAR]:
+            mates = [d for d in groups.get(story[docnum], ()) if d != docnum and matched(d)]
+            for d in sorted(mates, key=lambda d: -dates[d])[:MAX_SIMILAR]:
                 stored = view.searcher.stored_fields(d)
                 hit.similar.append(Similar(
                     id=stored["id"], url=stored.get("url"), path=stored.get("path"),
@@ -397,7 +403,7 @@ class Archive:
                 return []
             related_query = query.Or(parts)
             story = view.stories()
-            twins = [d for d in range(len(story)) if story[d] == story[docnum]]
+            twins = view.story_members().get(story[docnum], [docnum])
             mask = query.Or([query.Term("id", searcher.stored_fields(d)["id"]) for d in twins])
             with view.weighting(recency=True):
                 results = searcher.search(related_query, limit=limit * 3, mask=mask)

@@ -28,6 +28,24 @@ def story_of(bands_by_doc: Sequence[tuple[str, ...]]) -> array:
     return array("q", (root(doc) for doc in range(len(parent))))
 
 
+def members(story: Sequence[int]) -> dict[int, list[int]]:
+    """The articles of each story that has more than one, ascending, by story: what a hit's
+    story mates and an article's twins are looked up in, instead of every document."""
+    groups: dict[int, list[int]] = {}
+    for doc, first in enumerate(story):
+        if first != doc:
+            groups.setdefault(first, [first]).append(doc)
+    return groups
+
+
+def firsts(docs: Sequence[int], story: Sequence[int]) -> list[int]:
+    """The first article of each story in `docs`, as leaders() finds them but in no
+    particular order: taken in C, for counting every match (the last of a story in the
+    reversed list is its first)."""
+    back = docs[::-1]
+    return list(dict(zip(map(story.__getitem__, back), back)).values())
+
+
 def leaders(ranked: Iterable[int], story: Sequence[int]) -> list[int]:
     """The first-ranked article of each story, in rank order."""
     seen: set[int] = set()

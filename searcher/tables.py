@@ -20,7 +20,7 @@ from whoosh.util.times import long_to_datetime
 from indexer import entity_kinds
 from indexer.schema import split_names
 
-from .stories import story_of
+from .stories import members, story_of
 
 # Filter document sets kept per commit (one byte per document each).
 MAX_CACHED_DOCSETS = 64
@@ -154,6 +154,10 @@ class DocTables:
     def stories(self, reader) -> array:
         """Each document's story (searcher/stories.py): articles sharing a band key are one."""
         return self._table("stories", lambda: story_of(self.names_by_doc(reader, "story")))
+
+    def story_members(self, reader) -> dict[int, list[int]]:
+        """The articles of each story of more than one (searcher/stories.py)."""
+        return self._table("story_members", lambda: members(self.stories(reader)))
 
     def name_counts(self, reader, kind: str) -> Counter:
         """Every name of a kind with the number of live articles naming it (for suggestions)."""
