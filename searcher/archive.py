@@ -403,11 +403,13 @@ class Archive:
                 return []
             related_query = query.Or(parts)
             story = view.stories()
-            twins = view.story_members().get(story[docnum], [docnum])
-            mask = query.Or([query.Term("id", searcher.stored_fields(d)["id"]) for d in twins])
+            twins = set(view.story_members().get(story[docnum], [docnum]))
+            # Scored term by term (bulk_scores): Whoosh's collector walked the union of the
+            # terms' postings match by match, ~0.3 s an article at 10,000 articles.
             with view.weighting(recency=True):
-                results = searcher.search(related_query, limit=limit * 3, mask=mask)
-            # results[:], not list(results): list() asks len(), which counts every match.
+                scored = bulk_scores.all_scores(searcher, related_query, time.perf_counter() + self.time_limit)
+            found = [d for d in scored.scores if d not in twins]
+            results = searching.Results(searcher, related_query, scored.best(found, limit * 3))
             ranked = results[:]
             firsts = set(stories.leaders((hit.docnum for hit in ranked), story))
             shown = [hit for hit in ranked if hit.docnum in firsts][:limit]

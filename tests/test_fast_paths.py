@@ -160,3 +160,41 @@ def test_tokens_are_the_analyzers(business):
                 assert relative(tokens.tokens(text, analyzer)) == relative(expected), text[:80]
         kept = list(tokens.tokens(texts[1], body, {"said"}.__contains__))
         assert kept and {w for w, *_ in kept} == {"said"}
+
+
+def test_related_ranks_as_whooshs_collector(business, monkeypatch):
+    """related() scores its query term by term (bulk_scores): its articles are Whoosh's own
+    exhaustive ranking of that query, the article's story left out, with the same scores,
+    skipping only articles of a story already listed."""
+    from whoosh import query
+
+    asked = []
+    real = bulk_scores.all_scores
+
+    def recording(searcher, q, deadline):
+        asked.append(q)
+        return real(searcher, q, deadline)
+
+    monkeypatch.setattr(archive_module.bulk_scores, "all_scores", recording)
+    checked = 0
+    with business.view() as view:
+        searcher = view.searcher
+        story = view.stories()
+        live = list(view.reader.all_doc_ids())
+        for docnum in live[::len(live) // 12]:
+            article_id = searcher.stored_fields(docnum)["id"]
+            got = [(hit.id, hit.score) for hit in business.related(article_id)]
+            twins = [d for d in range(len(story)) if story[d] == story[docnum]]
+            mask = query.Or([query.Term("id", searcher.stored_fields(d)["id"]) for d in twins])
+            with view.weighting(recency=True):
+                ranked = [(hit["id"], round(hit.score, 4), hit.docnum)
+                          for hit in searcher.search(asked[-1], limit=None, mask=mask)]
+            assert got, article_id
+            order = [r[0] for r in ranked]
+            places = [order.index(i) for i, _ in got]
+            assert places == sorted(places) and [ranked[p][1] for p in places] == [s for _, s in got]
+            listed = {story[ranked[p][2]] for p in places}
+            skipped = [r for r in ranked[:places[-1]] if r[0] not in dict(got)]
+            assert all(story[d] in listed for _, _, d in skipped), article_id
+            checked += 1
+    assert checked >= 10
