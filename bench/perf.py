@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import multiprocessing
 import os
 import random
 import resource
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .reuters import articles, replicate, write_jsonl_files
@@ -269,7 +271,7 @@ def fresh_articles_visible(src: Path, ix: Path, docs: list[dict]) -> float:
 def http_load(ix: Path, queries: list[dict], seconds: float = 10.0, clients: int = 8) -> dict:
     """/api/search through HTTP on `newsdesk serve --threads 2` with 1 and with 2 processes,
     taking turns 1, 2, 2, 1 (`seconds` each) so a change in the machine's load falls on
-    both alike; `clients` loopback clients each send one request after another."""
+    both alike; `clients` loopback client processes each send one request after another."""
     rounds = {1: [], 2: []}
     for processes in (1, 2, 2, 1):
         rounds[processes].append(_http_round(ix, queries, processes, seconds, clients))
@@ -278,14 +280,13 @@ def http_load(ix: Path, queries: list[dict], seconds: float = 10.0, clients: int
         times = [t for r in runs for t in r["times"]]
         out[processes] = {"rps": len(times) / (seconds * len(runs)), "p50": pct(times, .5),
                           "p99": pct(times, .99), "errors": sum(r["errors"] for r in runs),
+                          "cores": sum(r["cpu"] for r in runs) / (seconds * len(runs)),
                           "rss": max((r["rss"] for r in runs), key=lambda rss: sum(rss))}
     return out
 
 
 def _http_round(ix: Path, queries: list[dict], processes: int, seconds: float, clients: int) -> dict:
     import socket
-    import threading
-    import urllib.parse
     import urllib.request
 
     with socket.socket() as sock:
@@ -305,36 +306,57 @@ def _http_round(ix: Path, queries: list[dict], processes: int, seconds: float, c
     warm = time.monotonic() + 2
     while time.monotonic() < warm:
         urllib.request.urlopen(base + "q=market", timeout=30).read()
-    stop = time.monotonic() + seconds
-    times: list[float] = []
-    errors = [0]
-
-    def client(offset: int) -> None:
-        for i in range(offset, offset + 100_000):
-            if time.monotonic() > stop:
-                return
-            q = queries[i % len(queries)]
-            params = {"q": q["q"], **({"entity": q["entity"]} if q.get("entity") else {}),
-                      **({"since": q["since"], "until": q["until"], "sort": "newest"} if q.get("since") else {})}
-            t0 = time.perf_counter()
-            try:
-                urllib.request.urlopen(base + urllib.parse.urlencode(params), timeout=30).read()
-                times.append(time.perf_counter() - t0)
-            except OSError:
-                errors[0] += 1
-
-    threads = [threading.Thread(target=client, args=(i * 37,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    workers = [int(c) for task in os.listdir(f"/proc/{server.pid}/task")
-               for c in Path(f"/proc/{server.pid}/task/{task}/children").read_text().split()]
+    tree = [server.pid, *_children(server.pid)]
+    cpu_before = sum(map(_cpu_seconds, tree))
+    stop = time.time() + seconds
+    # Client processes, not threads: one process's threads would share one core's worth of
+    # the machine (and the GIL) with every request they send.
+    with ProcessPoolExecutor(clients, mp_context=multiprocessing.get_context("fork")) as pool:
+        answers = list(pool.map(_client, [base] * clients, [queries] * clients,
+                                [i * 37 for i in range(clients)], [stop] * clients))
+    times = [t for got, _ in answers for t in got]
+    errors = [sum(n for _, n in answers)]
+    # CPU the server's processes got: under other people's load, what req/s cannot show.
+    cpu = sum(map(_cpu_seconds, tree)) - cpu_before
     # Peak RSS of each serving process (the master's too when it forks workers).
-    rss = [_status_kb(pid, "VmHWM") / 1024 for pid in [server.pid, *workers]]
+    rss = [_status_kb(pid, "VmHWM") / 1024 for pid in tree]
     server.terminate()
     server.wait(timeout=30)
-    return {"times": times, "errors": errors[0], "rss": rss}
+    return {"times": times, "errors": errors[0], "rss": rss, "cpu": cpu}
+
+
+def _client(base: str, queries: list[dict], offset: int, stop: float) -> tuple[list[float], int]:
+    """One loopback client: requests one after another until `stop` (time.time()); the
+    seconds each took and the number that failed."""
+    import urllib.parse
+    import urllib.request
+
+    times: list[float] = []
+    errors = 0
+    for i in range(offset, offset + 100_000):
+        if time.time() > stop:
+            break
+        q = queries[i % len(queries)]
+        params = {"q": q["q"], **({"entity": q["entity"]} if q.get("entity") else {}),
+                  **({"since": q["since"], "until": q["until"], "sort": "newest"} if q.get("since") else {})}
+        t0 = time.perf_counter()
+        try:
+            urllib.request.urlopen(base + urllib.parse.urlencode(params), timeout=30).read()
+            times.append(time.perf_counter() - t0)
+        except OSError:
+            errors += 1
+    return times, errors
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for task in os.listdir(f"/proc/{pid}/task")
+            for c in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def du(path: Path) -> int:
@@ -477,11 +499,13 @@ def main() -> int:
         if r["http"]:
             for processes, h in r["http"].items():
                 print(f"{f'HTTP /api/search, {processes} process(es)':34} {h['rps']:8.1f} req/s, p50 {h['p50']:.0f} ms, "
-                      f"p99 {h['p99']:.0f} ms, {h['errors']} errors; peak RSS MB per process "
-                      + " ".join(f"{mb:.0f}" for mb in h["rss"]))
+                      f"p99 {h['p99']:.0f} ms, {h['errors']} errors, {h['cores']:.2f} cores busy; "
+                      "peak RSS MB per process " + " ".join(f"{mb:.0f}" for mb in h["rss"]))
             h1, h2 = r["http"][1], r["http"][2]
             print(f"{'HTTP scaling, 2 processes / 1':34} {h2['rps'] / max(h1['rps'], 1e-6):8.2f}×   (target ≥ 1.7×; "
-                  f"2 threads each, 8 loopback clients, 1-2-2-1 turns of 10 s)")
+                  f"2 threads each, 8 loopback client processes, 1-2-2-1 turns of 10 s)")
+            print(f"{'  req per server CPU second, 1 / 2':34} {h1['rps'] / max(h1['cores'], 1e-6):8.1f} / "
+                  f"{h2['rps'] / max(h2['cores'], 1e-6):.1f}   (the cores busy are what the machine's load left)")
         print(f"{'load average during the run':34} {r['load']:8.1f}   (2 cores)")
     growth_table()
     return 0
