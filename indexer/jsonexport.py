@@ -8,6 +8,7 @@ from typing import Iterator
 from .article import Article, Entities
 from .errors import ParseError, dropped_date
 from .dates import parse_iso_datetime
+from .markup import fragment_text
 
 MAX_LINE_CHARS = 10 * 1024 * 1024
 
@@ -32,7 +33,7 @@ def article_from_object(obj: object, fallback_id: str, path: str) -> Article:
     if not isinstance(obj, dict):
         raise ParseError("not a JSON object")
     body = obj.get("body")
-    if not isinstance(body, str) or not body.strip():
+    if not isinstance(body, str) or not fragment_text(body):
         raise ParseError('missing "body"')
     date = obj.get("date")
     parsed = parse_iso_datetime(date) if isinstance(date, str) else None
@@ -47,11 +48,11 @@ def article_from_object(obj: object, fallback_id: str, path: str) -> Article:
         id=str(obj.get("id") or url or fallback_id),
         path=path,
         url=url,
-        headline=str(obj.get("headline") or obj.get("title") or "").strip(),
-        body=body.strip(),
+        headline=fragment_text(str(obj.get("headline") or obj.get("title") or "")),
+        body=fragment_text(body),
         date=parsed[0] if parsed else None,
         has_time=parsed[1] if parsed else False,
-        byline=str(obj["byline"]).strip() if obj.get("byline") else None,
+        byline=fragment_text(str(obj["byline"])) or None if obj.get("byline") else None,
         section=str(obj["section"]).strip() if obj.get("section") else None,
         entities=entities,
     )

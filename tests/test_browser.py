@@ -1,6 +1,7 @@
 """The search page in a real headless Chromium, served by `newsdesk serve` (waitress)."""
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -40,8 +41,11 @@ def server(tmp_path_factory):
     articles = tmp_path_factory.mktemp("site")
     for path in EXAMPLES.iterdir():
         shutil.copy(path, articles / path.name)
+    # An export's text is the HTML a CMS stores: escaped, it reads as markup the reader must see
+    # as text (unescaped, the tags would be read as the markup they are).
     (articles / "hostile.jsonl").write_text(json.dumps(
-        {"id": "hostile", "headline": "Kettle <b>prices</b> & alert", "date": "2026-01-02", "body": XSS_BODY}) + "\n")
+        {"id": "hostile", "headline": html.escape("Kettle <b>prices</b> & alert"), "date": "2026-01-02",
+         "body": html.escape(XSS_BODY)}) + "\n")
     # The drone story filed again under a new headline: one story, listed once.
     story = (EXAMPLES / "london-daily-us-russia-drone.txt").read_text(encoding="utf-8")
     (articles / "london-daily-us-russia-drone-update.txt").write_text(

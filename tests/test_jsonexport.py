@@ -3,6 +3,7 @@ import json
 import pytest
 
 from indexer.errors import ParseError
+from indexer.jsonexport import parse_jsonl
 from indexer.parse import parse_file
 
 from .conftest import EXAMPLES
@@ -39,3 +40,19 @@ def test_export_without_any_usable_line_is_refused(tmp_path):
     path.write_text('{"headline": "x"}\n')
     with pytest.raises(ParseError, match="no usable article"):
         parse_file(path, tmp_path)
+
+
+def test_html_in_an_export_is_read_as_a_reader_sees_it():
+    line = json.dumps({
+        "id": "cms-1", "headline": "Talks resume &amp; strike <em>called off</em>",
+        "byline": "<a href='/staff/jo'>Jo Bloggs</a>",
+        "body": "<p>The rail strike was <b>called off</b> on Monday.</p>\n<p>Talks resume "
+                "today.<br>Unions agreed.</p><script>track('pageview')</script>",
+    })
+    plain = json.dumps({"id": "cms-2", "body": "Shares in AT&T rose as 3 < 5 held"})
+    cms, text = [a for a in parse_jsonl(line + "\n" + plain, "cms.jsonl")]
+    assert cms.headline == "Talks resume & strike called off"
+    assert cms.byline == "Jo Bloggs"
+    assert cms.body == "The rail strike was called off on Monday.\n\nTalks resume today. Unions agreed."
+    assert "track" not in cms.body and "<" not in cms.body
+    assert text.body == "Shares in AT&T rose as 3 < 5 held"  # prose with < and & is not markup
