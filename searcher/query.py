@@ -242,7 +242,7 @@ def _bound(q: query.Query, reader) -> query.Query:
                 raise QueryError(f"type at least {MIN_PREFIX} letters before a * or ? ({text!r})")
         elif isinstance(sub, (query.TermRange, query.NumericRange)) and not isinstance(sub, query.DateRange):
             raise QueryError("ranges work only on dates: date:[2025-12-01 TO 2026-01-31]")
-        elif sub.field() and sub.field() not in SEARCHABLE_FIELDS and not sub.field().startswith("spell_"):
+        elif sub.field() and sub.field() not in SEARCHABLE_FIELDS:
             raise QueryError(f"cannot search the {sub.field()} field")
     q = q.accept(expansion.budgeted)
     expansion.expand_all(q, reader)

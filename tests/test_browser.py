@@ -57,7 +57,9 @@ def server(tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--index", str(index), "--port", str(port)],
                             cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    # A loaded CI machine can take many seconds to import the server; give up only after a minute.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
             urllib.request.urlopen(base + "/", timeout=1)
             break
