@@ -31,6 +31,8 @@ class Article:
     date: dt.datetime | None = None
     byline: str | None = None
     section: str | None = None
+    # The picture for its thumbnail: an absolute http(s) url (indexer/image.py), or None.
+    image: str | None = None
     entities: Entities = field(default_factory=Entities)
     # True when the date carries a time of day; a bare day is printed as YYYY-MM-DD.
     has_time: bool = False
@@ -52,6 +54,7 @@ class Article:
             "date": self.iso_date(),
             "byline": self.byline,
             "section": self.section,
+            "image": self.image,
             "body": self.body,
             "entities": self.entities.as_dict(),
         }

@@ -22,6 +22,8 @@ def article_document(article: Article, source: str) -> dict:
     }
     if article.byline:
         doc["byline"] = article.byline
+    if article.image:
+        doc["image"] = article.image
     if article.section:
         doc["section"] = article.section.replace(",", " ")
     if article.date is not None:

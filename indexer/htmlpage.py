@@ -17,6 +17,7 @@ from .byline import choose_byline
 from .dates import find_page_date, page_date
 from .errors import ParseError
 from .headline import choose_headline, text_of
+from .image import page_image
 
 _SPACE = re.compile(r"\s+")
 _ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "blogposting",
@@ -32,6 +33,7 @@ class HtmlArticle:
     byline: str | None = None
     section: str | None = None
     url: str | None = None
+    image: str | None = None
     # A publication date the page states in ISO form that no datetime can hold (year 0 or
     # 10000 once in UTC, month 13): dropped, and worth a warning.
     unusable_date: str | None = None
@@ -235,6 +237,7 @@ def parse_html(data: bytes, url: str | None = None) -> HtmlArticle:
         byline=byline,
         section=section,
         url=page_url if page_url and page_url.startswith("http") else None,
+        image=page_image(meta, ld_first, page_url),
         unusable_date=None if date_info else _unusable_date(meta, ld),
     )
 

@@ -8,6 +8,7 @@ from typing import Iterator
 from .article import Article, Entities
 from .errors import ParseError, dropped_date
 from .dates import parse_iso_datetime
+from .image import image_url
 from .markup import fragment_text
 
 MAX_LINE_CHARS = 10 * 1024 * 1024
@@ -54,6 +55,7 @@ def article_from_object(obj: object, fallback_id: str, path: str) -> Article:
         has_time=parsed[1] if parsed else False,
         byline=fragment_text(str(obj["byline"])) or None if obj.get("byline") else None,
         section=str(obj["section"]).strip() if obj.get("section") else None,
+        image=image_url(obj.get("image"), url),
         entities=entities,
     )
 

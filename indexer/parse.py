@@ -88,7 +88,7 @@ def parse_file(path: Path, root: Path | None = None, with_entities: bool = True)
         result.articles.append(Article(
             id=page.url or rel, path=rel, url=page.url, headline=page.headline, body=page.body,
             date=page.date, has_time=page.has_time, byline=page.byline, section=page.section,
-            path_id=not page.url))
+            image=page.image, path_id=not page.url))
         needs_ner = result.articles
     elif name.endswith(TEXT_SUFFIXES):
         page = parse_text(decode_text(read_bytes(path)))

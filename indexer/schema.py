@@ -8,7 +8,7 @@ from whoosh.lang.stopwords import stoplists
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 # Bumped whenever a field or analyzer changes; an index of another version must be rebuilt.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Entity lists are stored as one comma-joined value per kind.
 ENTITY_FIELDS = ("people", "organisations", "places")
@@ -55,6 +55,8 @@ def build_schema() -> Schema:
         source=ID(stored=True),
         url=STORED(),
         path=STORED(),
+        # The article's picture (indexer/image.py), shown as its thumbnail.
+        image=STORED(),
         # Their words as written, for "did you mean", are the segments' word lists
         # (indexer/wordlists.py).
         headline=_text(analyzer=text_analyzer(), stored=True),

@@ -363,7 +363,8 @@ class Archive:
                 id=stored["id"], url=stored.get("url"), path=stored.get("path"), headline=headline,
                 date=_iso(stored.get("date"), stored.get("date_offset")), score=round(float(hit.score or 0.0), 4) if scored else 0.0,
                 snippet=snippet, entities={k: split_names(stored.get(k)) for k in ENTITY_FIELDS},
-                byline=stored.get("byline"), section=stored.get("section"), headline_html=headline_html))
+                byline=stored.get("byline"), section=stored.get("section"), headline_html=headline_html,
+                image=stored.get("image")))
         return hits
 
     def _facets(self, view: _View, docset: list[int]) -> dict[str, list[FacetValue]]:
@@ -428,7 +429,7 @@ class Archive:
             headline=stored.get("headline", ""), date=_iso(stored.get("date"), stored.get("date_offset")),
             byline=stored.get("byline"), section=stored.get("section"),
             paragraphs=[p for p in paragraphs if p],
-            entities={k: split_names(stored.get(k)) for k in ENTITY_FIELDS})
+            entities={k: split_names(stored.get(k)) for k in ENTITY_FIELDS}, image=stored.get("image"))
 
     def suggest(self, prefix: str, limit: int = 8) -> list[dict[str, str]]:
         """Autocomplete: entity names, then headlines, that a word in them starts with prefix."""

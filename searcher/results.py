@@ -28,6 +28,8 @@ class Hit:
     byline: str | None = None
     section: str | None = None
     headline_html: str = ""
+    # The article's picture, an absolute http(s) url (indexer/image.py); None when it has none.
+    image: str | None = None
     similar: list[Similar] = field(default_factory=list)
 
 
@@ -44,6 +46,7 @@ class FullArticle:
     section: str | None
     paragraphs: list[str]
     entities: dict[str, list[str]]
+    image: str | None = None
 
 
 @dataclass

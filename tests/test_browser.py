@@ -4,6 +4,10 @@ from __future__ import annotations
 import html
 import json
 import os
+import struct
+import threading
+import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import shutil
 import socket
 import subprocess
@@ -23,11 +27,45 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 AXE = Path(os.environ.get("NEWSDESK_AXE", REPO / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"))
 TWIN_HEADLINE = "Austin and Shoigu talk for the first time since October after drone downing"
+WIND_PAGE = "norfolk-wind-farm.html"
+WIND_ID = "https://londondaily.example/business/norfolk-wind-farm-grid"
 XSS_BODY = "Hostile text <script>alert(1)</script> and <img src=x onerror=alert(1)> in a kettle story."
 
 pytestmark = pytest.mark.skipif(
     not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),
     reason="Debian's chromium and chromium-driver are not installed (.ci/run installs them)")
+
+
+def _png(width: int, height: int) -> bytes:
+    """A small gradient PNG, the picture a news site's image host would serve."""
+    rows = b"".join(b"\0" + bytes(v for x in range(width) for v in (40 + x, 90 + y, 160)) for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+@pytest.fixture(scope="module")
+def image_host():
+    """Another origin serving pictures, as a site's image CDN does: what the CSP must let in."""
+    picture = _png(192, 128)
+
+    class Pictures(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200 if self.path == "/pictures/norfolk.png" else 404)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(picture)))
+            self.end_headers()
+            self.wfile.write(picture)
+
+        def log_message(self, *args):
+            pass
+
+    host = ThreadingHTTPServer(("127.0.0.1", 0), Pictures)
+    threading.Thread(target=host.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{host.server_address[1]}"
+    host.shutdown()
 
 
 def _free_port() -> int:
@@ -37,15 +75,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, image_host):
     articles = tmp_path_factory.mktemp("site")
     for path in EXAMPLES.iterdir():
         shutil.copy(path, articles / path.name)
+    # The wind farm page states its picture as a site does (the other examples state none).
+    page = (EXAMPLES / WIND_PAGE).read_text(encoding="utf-8")
+    (articles / WIND_PAGE).write_text(page.replace("<head>", f'<head>\n<meta property="og:image" content="{image_host}/pictures/norfolk.png">', 1), encoding="utf-8")
     # An export's text is the HTML a CMS stores: escaped, it reads as markup the reader must see
     # as text (unescaped, the tags would be read as the markup they are).
     (articles / "hostile.jsonl").write_text(json.dumps(
         {"id": "hostile", "headline": html.escape("Kettle <b>prices</b> & alert"), "date": "2026-01-02",
-         "body": html.escape(XSS_BODY)}) + "\n")
+         "body": html.escape(XSS_BODY), "image": "javascript:alert(1)"}) + "\n")
     # The drone story filed again under a new headline: one story, listed once.
     story = (EXAMPLES / "london-daily-us-russia-drone.txt").read_text(encoding="utf-8")
     (articles / "london-daily-us-russia-drone-update.txt").write_text(
@@ -365,12 +406,52 @@ def test_the_same_story_is_listed_once(server, browser):
     assert len(shown) == len(set(shown)) == 9  # 10 articles, 9 stories, every story on one page
 
 
+def _loaded_width(browser, img) -> int:
+    """The picture's own width once the browser has it (0 when it failed or was blocked)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(browser, 5).until(lambda b: b.execute_script(
+        "const i = arguments[0]; return i.complete && [i.naturalWidth];", img))[0]
+
+
+def test_thumbnails_show_small_lazy_and_decorative(server, browser, image_host):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/search?q=wind+farm")
+    img = wait_for(browser, ".hit img.thumb")
+    hit = img.find_element(By.XPATH, "./ancestor::li[contains(@class, 'hit')]")
+    assert hit.find_element(By.TAG_NAME, "h2").text == "Offshore wind farm off Norfolk starts supplying the grid"
+    assert img.get_attribute("src") == image_host + "/pictures/norfolk.png"
+    assert (img.get_attribute("loading"), img.get_attribute("decoding")) == ("lazy", "async")
+    # Decorative: the headline beside it says what it is; no second reading of it.
+    assert img.get_attribute("alt") == "" and img.get_attribute("aria-hidden") == "true"
+    assert (img.get_attribute("width"), img.get_attribute("height")) == ("96", "64")
+    # Fetched from the image host's origin: the CSP lets http(s) pictures in.
+    assert _loaded_width(browser, img) == 192
+    assert img.size == {"width": 96, "height": 64}
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".hit img")) == 1
+    browser.get(server + "/search?q=drone")
+    wait_for(browser, ".hit")
+    assert not browser.find_elements(By.CSS_SELECTOR, ".hits img")
+    browser.get(server + "/article/" + WIND_ID)
+    lead = wait_for(browser, ".article img.thumb-lead")
+    assert lead.get_attribute("alt") == "" and lead.get_attribute("loading") == "lazy" and _loaded_width(browser, lead) == 192
+    browser.get(server + "/article/london-daily-us-russia-drone.txt")
+    wait_for(browser, "#article-headline")
+    assert not browser.find_elements(By.CSS_SELECTOR, ".article img")
+    api = json.load(urllib.request.urlopen(server + "/api/search?q=wind+farm"))
+    assert [h["image"] for h in api["hits"] if h["id"] == WIND_ID] == [image_host + "/pictures/norfolk.png"]
+    kettle = json.load(urllib.request.urlopen(server + "/api/search?q=kettle"))
+    assert [h["image"] for h in kettle["hits"]] == [None]  # its export line gave a javascript: url
+
+
 def test_screenshots_desktop_and_phone(server, browser):
-    """Saves bench/out/{results,article,zero-results}-{desktop,phone}.png for a person to look at."""
+    """Saves bench/out/{results,article,zero-results,thumbnails,article-picture}-{desktop,phone}.png for a person to look at."""
     out = REPO / "bench" / "out"
     out.mkdir(exist_ok=True)
     pages = {"results": "/search?q=drone", "article": "/article/london-daily-us-russia-drone.txt",
-             "zero-results": "/search?q=qqqqzzzz&range=week"}
+             "zero-results": "/search?q=qqqqzzzz&range=week", "thumbnails": "/search?q=wind+farm",
+             "article-picture": "/article/" + WIND_ID}
     try:
         for size, (width, height) in {"desktop": (1280, 900), "phone": (390, 844)}.items():
             browser.set_window_size(width, height)
@@ -387,8 +468,8 @@ def test_screenshots_desktop_and_phone(server, browser):
 
 
 @pytest.mark.skipif(not AXE.exists(), reason=f"axe-core not found at {AXE} (make install puts it there)")
-@pytest.mark.parametrize("path", ["/", "/search?q=drone", "/search?q=qqqqzzzz&range=week",
-                                  "/article/london-daily-us-russia-drone.txt", "/no/such/page"])
+@pytest.mark.parametrize("path", ["/", "/search?q=drone", "/search?q=qqqqzzzz&range=week", "/search?q=wind+farm",
+                                  "/article/london-daily-us-russia-drone.txt", "/article/" + WIND_ID, "/no/such/page"])
 def test_no_accessibility_violations(server, browser, path):
     browser.get(server + path)
     browser.execute_script(AXE.read_text())

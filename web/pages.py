@@ -113,7 +113,8 @@ def entity_chips(entities: dict[str, list[str]], limits: dict[str, int] | None =
 def helpers():
     return {"link": link, "site_name": current_app.config["SITE_NAME"],
             "feed_link": lambda: with_query(url_for("pages.feed"), request.args),
-            "hit_link": lambda hit: reader_link(hit.id, hit.url, hit.path), "entity_chips": entity_chips}
+            "hit_link": lambda hit: reader_link(hit.id, hit.url, hit.path), "entity_chips": entity_chips,
+            "image_src": article_link}
 
 
 @bp.app_template_filter("reader_date")

@@ -44,7 +44,7 @@ def public_url(endpoint: str, args: MultiDict | None = None) -> str:
 
 
 def article_link(url: str | None) -> str | None:
-    """An article's url when it may be a link: absolute http(s) only. An export's url field
+    """An article's url when it may be a link (or an image's, a src): absolute http(s) only. An export's url field
     is data, and `javascript:`, `data:` or `//elsewhere` in an href runs or leads where the
     reader never chose."""
     if not url:
