@@ -392,6 +392,9 @@ def test_the_same_story_is_listed_once(server, browser):
     assert not link.is_displayed()
     summary.click()
     assert link.is_displayed() and link.text in {TWIN_HEADLINE, "US, Russian military chiefs resume contact to discuss drone"}
+    # The API's similar articles carry the link the page gives them, as its hits do.
+    mates = [s for h in json.load(urllib.request.urlopen(server + "/api/search?q=drone"))["hits"] for s in h["similar"]]
+    assert [server + s["link"] for s in mates] == [link.get_attribute("href")]
     link.click()
     wait_for(browser, "#article-headline")
     related = {a.text for a in browser.find_elements(By.CSS_SELECTOR, ".related-hit a")}

@@ -56,7 +56,8 @@ def search():
     """The same object as `newsdesk search --json`."""
     data = archive().search(request_from_args(request.args)).as_json()
     for hit in data["hits"]:
-        hit["link"] = reader_link(hit["id"], hit["url"], hit["path"])
+        for item in (hit, *hit["similar"]):
+            item["link"] = reader_link(item["id"], item["url"], item["path"])
     return jsonify(data)
 
 
