@@ -344,3 +344,10 @@ def test_searcher_sees_new_commits_without_restart(articles_dir, tmp_path):
     assert search(archive, "lighthouse").total == 1
     update_index([articles_dir], IndexDir(root), with_entities=False, workers=1, rebuild=True)
     assert search(archive, "lighthouse").total == 1
+
+
+def test_related_never_lists_an_articles_twin(bbc):
+    """sport/012 and sport/020 are exact twins, one story: neither is related to the other."""
+    for one, twin in [("sport/012.txt", "sport/020.txt"), ("sport/020.txt", "sport/012.txt")]:
+        related = [hit.id for hit in bbc.related(one, limit=10)]
+        assert len(related) == 10 and twin not in related and one not in related
