@@ -4,85 +4,110 @@
 Whoosh's `spelling=True` kept them as `spell_*` fields: a second analysis of every headline
 and body and a posting per distinct word and article, 45% of all the postings a commit
 wrote. Here one short list per segment holds them: a file inside the segment's compound
-file, so it is written, synced, checked and removed with the segment, never on its own."""
+file, so it is written, synced, checked and removed with the segment, never on its own.
+The words come from the same pass that makes the fields' terms (indexer.analysis)."""
 from __future__ import annotations
 
 import zlib
 from collections import Counter
 from typing import Iterable
 
-from whoosh.analysis import CharsetFilter, RegexTokenizer, StopFilter
+from whoosh.formats import Characters, Positions
 from whoosh.writing import SegmentWriter
 
+from .analysis import Analysed, analyse
 from .schema import text_analyzer
 
 # The file's extension inside the segment (MAIN_<id>.words).
 EXT = ".words"
-# The fields whose words are listed.
+# The fields whose words are listed: text_analyzer()'s, analysed in one pass.
 FIELDS = ("headline", "body")
 
 
-def _parts():
-    parts = text_analyzer().items
-    token = next(p for p in parts if isinstance(p, RegexTokenizer)).expression
-    charmap = next(p for p in parts if isinstance(p, CharsetFilter)).charmap
-    stop = next(p for p in parts if isinstance(p, StopFilter))
-    return token, charmap, stop.stops, stop.min
-
-
-_TOKEN, _CHARMAP, _STOPS, _MINSIZE = _parts()
-
-
-class _Words:
-    """The words of texts as the text analyzer gives them without stemming (lower-cased,
-    accents folded, stop words out), each distinct token folded once per segment."""
-
-    def __init__(self) -> None:
-        self.counts: Counter = Counter()
-        self._folded: dict[str, str | None] = {}
-
-    def add(self, texts: Iterable[str]) -> None:
-        """One article's texts: each of its words counts once."""
-        raw = {m.group() for text in texts if text for m in _TOKEN.finditer(text)}
-        words = set()
-        for token in raw:
-            word = self._folded.get(token, "")
-            if word == "":
-                word = token.lower().translate(_CHARMAP)
-                word = self._folded[token] = word if len(word) >= _MINSIZE and word not in _STOPS else None
-            if word is not None:
-                words.add(word)
-        self.counts.update(words)
-
-
 def spelling_words(text: str) -> set[str]:
-    """The listed words of one text."""
-    words = _Words()
-    words.add([text])
-    return set(words.counts)
+    """The listed words of one text: the text analyzer's, lower-cased, accents folded, stop
+    words out, not stemmed."""
+    return analyse(text, chars=False).words
+
+
+def _postings(analysed: Analysed, fmt: Positions) -> Iterable[tuple[bytes, int, float, bytes]]:
+    """What `field.index(text)` gives Whoosh's writer: (term, frequency, weight, encoded
+    occurrences) per term, encoded by the field's own format."""
+    boost = fmt.field_boost
+    encode = fmt.encode
+    for term, occurrences in analysed.terms.items():
+        yield term.encode("utf-8"), len(occurrences), float(len(occurrences)) * boost, encode(occurrences)
 
 
 class WordListWriter(SegmentWriter):
-    """A SegmentWriter that also writes the new segment's word list."""
+    """A SegmentWriter that analyses headline and body once each (indexer.analysis) and
+    also writes the new segment's word list."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._words = _Words()
+        self._counts: Counter = Counter()
+        analyzer = text_analyzer()
+        for name in FIELDS:
+            fieldobj = self.schema[name]
+            if fieldobj.analyzer != analyzer or type(fieldobj.format) not in (Positions, Characters):
+                raise TypeError(f"the {name} field is not text_analyzer()'s with positions: "
+                                "indexer.analysis would not write its terms")
+        if any(f.vector or f.separate_spelling() for f in self.schema):
+            raise TypeError("add_document below writes no term vectors or spelling fields")
+        self._chars = {name: type(self.schema[name].format) is Characters for name in FIELDS}
 
     def add_document(self, **fields) -> None:
-        super().add_document(**fields)
-        self._words.add(fields.get(name) or "" for name in FIELDS)
+        """Whoosh's SegmentWriter.add_document for this schema's kinds of field (no boosts,
+        term vectors or spelling fields), headline and body analysed by one pass each."""
+        self._check_state()
+        schema = self.schema
+        perdoc = self.perdocwriter
+        add_posting = self.pool.add
+        docnum = self.docnum
+        names = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, names)
+        words: set[str] = set()
+        perdoc.start_doc(docnum)
+        try:
+            for name in names:
+                value = fields[name]
+                if value is None:
+                    continue
+                fieldobj = schema[name]
+                length = 0
+                if fieldobj.indexed:
+                    if name in self._chars:
+                        analysed = analyse(value, self._chars[name])
+                        words |= analysed.words
+                        postings = _postings(analysed, fieldobj.format)
+                    else:
+                        postings = fieldobj.index(value)
+                    scorable = fieldobj.scorable
+                    for term, freq, weight, encoded in postings:
+                        if scorable:
+                            length += freq
+                        add_posting((name, term, docnum, weight, encoded))
+                perdoc.add_field(name, fieldobj, value if fieldobj.stored else None, length)
+                if fieldobj.column_type:
+                    perdoc.add_column_value(name, fieldobj.column_type, fieldobj.to_column_value(value))
+        except Exception:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        self._counts.update(words)
+        self._added = True
+        self.docnum += 1
 
     def add_reader(self, reader) -> None:
         """A merge: the live articles' words, read again from their stored text (the
         counts of the merged segments include their deleted articles)."""
         super().add_reader(reader)
         for _, stored in reader.iter_docs():
-            self._words.add(stored.get(name) or "" for name in FIELDS)
+            self._counts.update(set().union(*(spelling_words(stored.get(name) or "") for name in FIELDS)))
 
     def _finalize_segment(self):
-        if self._words.counts:
-            lines = "".join(f"{w}\t{n}\n" for w, n in sorted(self._words.counts.items()))
+        if self._counts:
+            lines = "".join(f"{w}\t{n}\n" for w, n in sorted(self._counts.items()))
             with self.newsegment.create_file(self.storage, EXT) as out:
                 out.write(zlib.compress(lines.encode("utf-8"), 1))
         return super()._finalize_segment()
