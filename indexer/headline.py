@@ -184,10 +184,27 @@ def choose_headline(tree: HtmlElement, meta: dict[str, str], ld: dict, site_name
     if headings:
         readings.append(set().union(*(_readings(h, site_names) for h in headings)))
 
+    extended = next((s for s in statements if _extends_heading(s, title, headings, statements, site_names)), None)
+    if extended:
+        return extended
+
     def support(candidate: str) -> int:
         return sum(_key(candidate) in r for r in readings)
     best = max(candidates, key=support)
     return best if support(best) >= 2 else next(c for c in fallback if c)
+
+
+def _extends_heading(statement: str, title: str, headings: list[str], statements: list[str],
+                     site_names: list[str]) -> bool:
+    """Does `statement` add a part to an <h1> ("H | Author", "H - Story") that the <title> agrees
+    on and no other statement contradicts by stating the <h1> alone? The <title> then starts
+    with the statement, the site's furniture after it ("H | Author | Section | Site"): the
+    publisher trimmed that furniture itself, and the part it kept is no site name."""
+    rest = title[len(statement):] if _key(title).startswith(_key(statement)) else ""
+    if not rest or not _SEPARATOR.match(" " + rest.lstrip()) or strip_site_name(statement, site_names) != statement:
+        return False
+    stated = {_key(s) for s in statements}
+    return any(_key(h) not in stated and _key(h) in {_key(c) for c in cuts(statement)} for h in headings)
 
 
 def _readings(statement: str, site_names: list[str]) -> set[str]:
