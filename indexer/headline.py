@@ -5,7 +5,8 @@ JSON-LD, other meta tags. Site names and sections ride along ("BBC NEWS | Techno
 "… -- Daily Intel -- New York Magazine", "… - Forbes.com") and og:title is often a shorter
 social headline. An <h1> that another statement repeats (whole, or with a site name or
 section cut off) is the headline; failing that the first statement in Readability's order
-(JSON-LD, Dublin Core, Open Graph, …) with the site name cut off; last the <title>."""
+(JSON-LD, Dublin Core, Open Graph, …) with the site name cut off (a part that only resembles
+the name only when the page also shows the headline without it); last the <title>."""
 from __future__ import annotations
 
 import html
@@ -79,31 +80,34 @@ def _site_key(name: str) -> str:
     return re.sub(r"\.(?:com|net|org|co\.uk|co|[a-z]{2})$", "", _key(name))
 
 
-def is_site(part: str, site_names: list[str]) -> bool:
-    """Is `part` the site's name ("CNN.com", "CNN Politics" for CNN, "Spiceworks" for Spiceworks Inc)?"""
-    key = _site_key(part)
+def is_site(part: str, site_names: list[str], exactly: bool = False) -> bool:
+    """Is `part` the site's name ("CNN.com", "CNN Politics" for CNN, "Spiceworks" for Spiceworks Inc)?
+    `exactly`: only a domain or a name the site states, letter for letter ("CNN.com", "CNN" for CNN)."""
     if _DOMAIN.match(part.strip()):
         return True
+    if exactly:
+        return _key(part) in {_key(n) for n in site_names}
+    key = _site_key(part)
     for name in map(_site_key, site_names):
         if key and name and (key == name or name.startswith(key + " ") or key.startswith(name + " ")):
             return True
     return False
 
 
-def strip_site_name(text: str, site_names: list[str]) -> str:
+def strip_site_name(text: str, site_names: list[str], exactly: bool = False) -> str:
     """Cut leading and trailing parts that are the site's name ("… - Forbes.com",
-    "TechCrunch | …", "… -- Puppet Masters -- Sott.net")."""
+    "TechCrunch | …", "… -- Puppet Masters -- Sott.net"); `exactly` as for `is_site`."""
     parts = _SEPARATOR.split(text)
     seps = _SEPARATOR.findall(text)
     if len(parts) < 2:
         return text
     start, end = 0, len(parts)
-    if is_site(parts[-1], site_names):
+    if is_site(parts[-1], site_names, exactly):
         end -= 1
         # "Headline -- Section -- Site": a short part before the site name is its section.
         while end - start > 1 and _words(parts[end - 1]) <= 3 and _words(parts[start]) > 3:
             end -= 1
-    elif is_site(parts[0], site_names):
+    elif is_site(parts[0], site_names, exactly):
         start += 1
         while end - start > 1 and _words(parts[start]) <= 3 and _words(parts[end - 1]) > 3:
             start += 1
@@ -173,7 +177,8 @@ def choose_headline(tree: HtmlElement, meta: dict[str, str], ld: dict, site_name
     statements = [_json_ld_title(ld, from_title) if ld else None] + [clean(meta.get(n)) for n in META_TITLES]
     statements = [s for s in statements if s]
     headings = [h for h in h1s[:3] if not is_site(h, site_names)]
-    fallback = [strip_site_name(s, site_names) for s in statements] + [from_title] + h1s
+    shown = {_key(t) for t in statements + headings}
+    fallback = [_without_site(s, site_names, shown) for s in statements] + [from_title] + h1s
     candidates = [c for c in fallback[:-len(h1s) or None] + headings if c]
     if not candidates:
         return next((c for c in fallback if c), "")
@@ -192,6 +197,14 @@ def choose_headline(tree: HtmlElement, meta: dict[str, str], ld: dict, site_name
         return sum(_key(candidate) in r for r in readings)
     best = max(candidates, key=support)
     return best if support(best) >= 2 else next(c for c in fallback if c)
+
+
+def _without_site(statement: str, site_names: list[str], shown: set[str]) -> str:
+    """`statement` without the site's name: a part that only resembles the name ("Factorio"
+    for Factorio.com, "CNN Politics" for CNN) is cut when a heading or another statement
+    shows the headline without it; nothing else on the page says it is no part of the headline."""
+    cut = strip_site_name(statement, site_names)
+    return cut if _key(cut) in shown else strip_site_name(statement, site_names, exactly=True)
 
 
 def _extends_heading(statement: str, title: str, headings: list[str], statements: list[str],

@@ -21,3 +21,14 @@ def test_a_part_the_h1_lacks_is_kept_when_og_title_and_title_agree_on_it():
     # The <title> not extending the og:title is no agreement.
     assert _headline(head.replace("| Jane Smith | Environment", "| Environment"), body) == \
         "Whales strand on the coast again"
+
+
+def test_a_part_that_only_resembles_the_site_name_is_cut_when_the_page_shows_the_headline_without_it():
+    head = ('<title>Weekly Notes #12 - the new bridge opens | Harbourtown</title>'
+            '<meta property="og:site_name" content="Harbourtown.org">'
+            '<meta property="og:title" content="Weekly Notes #12 - the new bridge opens | Harbourtown">')
+    assert _headline(head) == "Weekly Notes #12 - the new bridge opens | Harbourtown"
+    assert _headline(head, "<h1>Weekly Notes #12 - the new bridge opens</h1>") == \
+        "Weekly Notes #12 - the new bridge opens"
+    # The name the site states, letter for letter, is cut without anything to confirm it.
+    assert _headline(head.replace("Harbourtown.org", "Harbourtown")) == "Weekly Notes #12 - the new bridge opens"
