@@ -222,7 +222,8 @@ def newsdesk(stories: list[Story]) -> tuple[list[list[tuple[int, int, str, str, 
         for name, kind in {(m.name, m.kind) for m in ms}:
             archive[kind][name] += 1
     with_word = Counter(w for s in stories for w in set(_WORDS.findall(s.text.casefold())))
-    kinds = entity_kinds.archive_kinds(archive, lambda name: with_word[name.casefold()])
+    kinds = entity_kinds.archive_kinds(archive, lambda name: with_word[name.casefold()],
+                                       lambda word: with_word[word.casefold()])
     return [[(m.start, m.end, m.name, kinds.get(m.name, m.kind), m.text) for m in ms
              if kinds.get(m.name) != entity_kinds.DROPPED] for ms in found], timing
 

@@ -19,6 +19,7 @@ from whoosh.util.times import long_to_datetime
 
 from indexer import entity_kinds
 from indexer.schema import split_names
+from indexer.wordlists import read_words
 
 from .stories import members, story_of
 
@@ -103,6 +104,15 @@ def _body_frequency(reader) -> Callable[[str], int]:
     return frequency
 
 
+def _form_frequency(leaves: list[dict[str, int]]) -> Callable[[str], int]:
+    """Articles using exactly a word, any case (the segments' word lists, indexer/wordlists.py:
+    unstemmed, so "ipods" is not "ipod"; a segment's list still counts its deleted articles)."""
+    def frequency(word: str) -> int:
+        word = word.lower()
+        return sum(words.get(word, 0) for words in leaves)
+    return frequency
+
+
 class DocTables:
     """Tables of one commit, by global document number. Every method takes the caller's
     reader of that commit: any reader of the same commit numbers documents alike, and a
@@ -171,9 +181,11 @@ class DocTables:
 
     def entity_kinds(self, reader) -> dict[str, str]:
         """Names given several kinds → the kind most live articles give; one-word names most
-        articles with the word do not name → DROPPED (entity_kinds)."""
+        articles with the word do not name, or whose plural the articles write often →
+        DROPPED (entity_kinds)."""
         return self._table("entity_kinds", lambda: entity_kinds.archive_kinds(
-            {kind: self.name_counts(reader, kind) for kind in entity_kinds.KINDS}, _body_frequency(reader)))
+            {kind: self.name_counts(reader, kind) for kind in entity_kinds.KINDS}, _body_frequency(reader),
+            _form_frequency([self._segments.get(leaf, "words", read_words) for leaf in _leaves(reader)])))
 
     def docset(self, reader, key: str, docs: Callable[[], Iterable[int]]) -> bytearray:
         """The documents a filter matches as a bitmap, computed once per commit."""

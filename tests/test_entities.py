@@ -204,3 +204,26 @@ def test_a_place_written_in_capitals_is_an_organisation_unless_the_folding_table
                     "open offices in LA and in Birmingham.")
     assert "BT" in found.organisations and "BT" not in found.places
     assert {"Los Angeles", "Birmingham"} <= set(found.places)
+
+
+def test_a_one_word_name_whose_plural_the_archive_writes_often_is_dropped():
+    archive = {"people": Counter({"Tony Blair": 30}), "organisations": Counter({"iPod": 30, "Apple": 40}),
+               "places": Counter({"Leeds": 25})}
+    forms = Counter({"ipod": 36, "ipods": 11, "apple": 55, "apples": 1, "leeds": 25, "blair": 33, "blairs": 20})
+    kinds = entity_kinds.archive_kinds(archive, lambda name: 0, lambda word: forms[word.casefold()])
+    # iPods in 11 of the 36 articles with "iPod": a product; "Apples" once in 55: a name.
+    assert kinds == {"iPod": entity_kinds.DROPPED}
+    few = Counter({"ipod": 10, "ipods": 9})
+    assert entity_kinds.archive_kinds(archive, lambda name: 0, lambda word: few[word.casefold()]) == {}
+
+
+def test_facets_leave_out_a_name_whose_plural_articles_write(tmp_path):
+    rows = [{"id": f"a{n}", "headline": f"Music {n}", "body": "Apple sold the iPod in Leeds.",
+             "entities": {"organisations": ["Apple", "iPod"], "places": ["Leeds"]}} for n in range(20)]
+    rows += [{"id": f"b{n}", "headline": f"Players {n}", "body": "Sales of iPods and the iPod grew.",
+              "entities": {"organisations": ["iPod"]}} for n in range(8)]
+    (tmp_path / "export.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    update_index([tmp_path], IndexDir(tmp_path / "ix"), with_entities=False, workers=1)
+    archive = Archive(tmp_path / "ix")
+    facets = archive.search(SearchRequest(query="ipod")).facets
+    assert [f.value for f in facets["organisations"]] == ["Apple"]
