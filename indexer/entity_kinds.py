@@ -94,3 +94,15 @@ def regroup(counts: Mapping[str, Counter], kinds: Mapping[str, str]) -> dict[str
             if best != DROPPED:
                 out[best][name] += n
     return out
+
+
+def shown(names: Mapping[str, list[str]], kinds: Mapping[str, str]) -> dict[str, list[str]]:
+    """One article's names per kind as readers see them beside it (chips), by the rule the
+    facets count them with: each name of `kinds` under its archive kind, or left out."""
+    out: dict[str, list[str]] = {kind: [] for kind in names}
+    for kind, listed in names.items():
+        for name in listed:
+            best = kinds.get(name, kind)
+            if best != DROPPED and name not in out.setdefault(best, []):
+                out[best].append(name)
+    return out

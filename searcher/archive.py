@@ -116,6 +116,10 @@ class _View:
     def entity_kinds(self) -> dict[str, str]:
         return self.tables.entity_kinds(self.reader)
 
+    def entities(self, stored: dict) -> dict[str, list[str]]:
+        """An article's names as its chips show them: kinds and drops as the facets count."""
+        return entity_kinds.shown({k: split_names(stored.get(k)) for k in ENTITY_FIELDS}, self.entity_kinds())
+
     def close(self) -> None:
         self.searcher.close()
 
@@ -290,7 +294,7 @@ class Archive:
             matched_terms.attach(results, scored.terms_of([hit.docnum for hit in page_hits]))
         else:
             matched_terms.record(results, terms, (hit.docnum for hit in page_hits))
-        hits = self._hits(results, page_hits, scored=sort == "relevance")
+        hits = self._hits(view, results, page_hits, scored=sort == "relevance")
         if story is not None:
             self._add_similar(view, hits, [hit.docnum for hit in page_hits], matched, story)
         # Totals, pages, facets and the month chart count what the list shows: stories.
@@ -341,7 +345,7 @@ class Archive:
                 cut = True
             return timed.results(), collector.terms, cut
 
-    def _hits(self, results, page_hits, scored: bool, lead_only: bool = False) -> list[Hit]:
+    def _hits(self, view: _View, results, page_hits, scored: bool, lead_only: bool = False) -> list[Hit]:
         """The page's hits; `lead_only` shows each one's lead sentence, unmarked (a related
         article matched by its key words, not by words a reader typed)."""
         schema = results.searcher.schema
@@ -362,7 +366,7 @@ class Archive:
             hits.append(Hit(
                 id=stored["id"], url=stored.get("url"), path=stored.get("path"), headline=headline,
                 date=_iso(stored.get("date"), stored.get("date_offset")), score=round(float(hit.score or 0.0), 4) if scored else 0.0,
-                snippet=snippet, entities={k: split_names(stored.get(k)) for k in ENTITY_FIELDS},
+                snippet=snippet, entities=view.entities(stored),
                 byline=stored.get("byline"), section=stored.get("section"), headline_html=headline_html,
                 image=stored.get("image")))
         return hits
@@ -414,7 +418,7 @@ class Archive:
             ranked = results[:]
             firsts = set(stories.leaders((hit.docnum for hit in ranked), story))
             shown = [hit for hit in ranked if hit.docnum in firsts][:limit]
-            return self._hits(results, shown, scored=True, lead_only=True)
+            return self._hits(view, results, shown, scored=True, lead_only=True)
 
     def article(self, article_id: str) -> FullArticle:
         """One article whole, for its page; KeyError when the index has none with that id."""
@@ -423,13 +427,14 @@ class Archive:
             if docnum is None:
                 raise KeyError(article_id)
             stored = view.searcher.stored_fields(docnum)
+            entities = view.entities(stored)
         paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n|\n(?=\s)", stored.get("body", ""))]
         return FullArticle(
             id=stored["id"], url=stored.get("url"), path=stored.get("path"),
             headline=stored.get("headline", ""), date=_iso(stored.get("date"), stored.get("date_offset")),
             byline=stored.get("byline"), section=stored.get("section"),
             paragraphs=[p for p in paragraphs if p],
-            entities={k: split_names(stored.get(k)) for k in ENTITY_FIELDS}, image=stored.get("image"))
+            entities=entities, image=stored.get("image"))
 
     def suggest(self, prefix: str, limit: int = 8) -> list[dict[str, str]]:
         """Autocomplete: entity names, then headlines, that a word in them starts with prefix."""

@@ -199,6 +199,20 @@ def test_a_one_word_organisation_after_at_is_the_venue():
     assert "Murrayfield" in found.places and "Murrayfield" not in found.organisations
 
 
+def test_chips_show_names_under_the_facets_kind_and_not_the_names_they_drop(tmp_path):
+    rows = [{"id": f"a{n}", "headline": f"Spending {n}", "body": "The budget for Chelsea schools grew.",
+             "entities": {"organisations": ["Chelsea"]}} for n in range(24)]
+    rows.append({"id": "b", "headline": "Budget day", "body": "Budget day: Chelsea and the budget.",
+                 "entities": {"people": ["Chelsea", "Gordon Brown"], "organisations": ["Budget"]}})
+    (tmp_path / "export.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    update_index([tmp_path], IndexDir(tmp_path / "ix"), with_entities=False, workers=1)
+    archive = Archive(tmp_path / "ix")
+    page = archive.article("b").entities
+    assert page == {"people": ["Gordon Brown"], "organisations": ["Chelsea"], "places": []}
+    hit = next(h for h in archive.search(SearchRequest(query="day")).hits if h.id == "b")
+    assert hit.entities == page
+
+
 def test_a_place_written_in_capitals_is_an_organisation_unless_the_folding_table_has_it():
     found = extract("Shares in BT rose on Monday after BT said profits would grow. The firm will "
                     "open offices in LA and in Birmingham.")
@@ -227,3 +241,4 @@ def test_facets_leave_out_a_name_whose_plural_articles_write(tmp_path):
     archive = Archive(tmp_path / "ix")
     facets = archive.search(SearchRequest(query="ipod")).facets
     assert [f.value for f in facets["organisations"]] == ["Apple"]
+    assert archive.article("b0").entities["organisations"] == []
