@@ -150,9 +150,13 @@ def _goose() -> Callable[[Page], Extracted] | None:
     goose = Goose({"enable_image_fetching": False, "http_timeout": 0.001})
 
     def run(page: Page) -> Extracted:
-        art = goose.extract(raw_html=page.data.decode("utf-8", "replace"), url=page.url)
+        text = page.data.decode("utf-8", "replace")
+        art = goose.extract(raw_html=text, url=page.url)
         date = art.publish_datetime_utc.date().isoformat() if art.publish_datetime_utc else _day(art.publish_date)
-        return Extracted(art.title, date, ", ".join(art.authors) or None, art.cleaned_text)
+        # goose3 collects meta-tag authors in a set, whose order changes from run to run (hash
+        # seeds); in the order the page prints them its byline scores the same in every run.
+        authors = sorted(art.authors, key=lambda name: (text.find(name) % (len(text) + 1), name))
+        return Extracted(art.title, date, ", ".join(authors) or None, art.cleaned_text)
     return run
 
 
