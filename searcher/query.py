@@ -14,6 +14,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 
@@ -52,6 +53,12 @@ _INNER_HYPHEN = re.compile(r"(?<=[^\W_])[-\u2010\u2011\u2012\u2013](?=[^\W_])")
 _QUESTION_MARK = re.compile(r"\?+(?=[\s)\"]|$)|(?<![^\s(])\?+(?=\w)")
 _DATE_TERM = re.compile(r'(?<![\w:])date:(\[[^\]]*\]|"[^"]*"|\S+)', re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Words of letters and digits only, as most queries are: no syntax for the parser to read.
+_PLAIN_WORDS = re.compile(r"[A-Za-z0-9]+(?:\s+[A-Za-z0-9]+)*")
+# The parser's operator words (and the range keyword), in any case: left to the parser.
+_OPERATOR_WORDS = {"and", "or", "not", "andnot", "andmaybe", "to"}
+# Each thread's parsers by (schema, match): building one compiles its plugins' expressions.
+_parsers = threading.local()
 
 
 @dataclass
@@ -161,6 +168,11 @@ class ReaderWordsPlugin(plugins.Plugin):
         self.stopped: list[str] = []
         self.kept = 0
 
+    def reset(self) -> None:
+        """Forget the words of the last parse (a parser is reused)."""
+        self.stopped = []
+        self.kept = 0
+
     def filters(self, parser):
         return [(self.do_words, 105)]
 
@@ -229,6 +241,51 @@ def make_parser(schema, match: str) -> MultifieldParser:
     return parser
 
 
+def _parser(schema, match: str) -> MultifieldParser:
+    """This thread's parser for `schema` and `match`, ready for a new parse."""
+    cache = getattr(_parsers, "by_key", None)
+    if cache is None:
+        cache = _parsers.by_key = {}
+    key = (id(schema), match)
+    entry = cache.get(key)
+    if entry is None or entry[0] is not schema:
+        if len(cache) >= 8:  # schemas of reopened indexes
+            cache.clear()
+        entry = cache[key] = (schema, make_parser(schema, match))
+    parser = entry[1]
+    _reader_words(parser).reset()
+    return parser
+
+
+def _reader_words(parser: MultifieldParser) -> ReaderWordsPlugin:
+    return next(p for p in parser.plugins if isinstance(p, ReaderWordsPlugin))
+
+
+def _plain_query(words: str, schema, match: str) -> query.Query | None:
+    """The query the parser makes of plain words (letters and digits, no operator), built
+    directly: each word kept (not a stop word) is the OR of its term in each default field
+    with that field's boost, the words joined by `match`, normalised as the parser does.
+    None for anything else, which the parser reads. Parsing cost ~0.6 ms a query."""
+    if not _PLAIN_WORDS.fullmatch(words):
+        return None
+    parts = []
+    for word in words.split():
+        if word.lower() in _OPERATOR_WORDS:
+            return None
+        if not any(True for _ in schema["body"].analyzer(word)):
+            continue  # a stop word, as ReaderWordsPlugin drops it
+        fields = []
+        for name, boost in FIELD_BOOSTS.items():
+            texts = list(schema[name].process_text(word, mode="query"))
+            if len(texts) > 1:
+                return None
+            if texts:
+                fields.append(query.Term(name, texts[0], boost=boost))
+        parts.append(query.Or(fields))
+    q = (query.And(parts) if match == "all" else query.Or(parts)).normalize()
+    return None if q is query.NullQuery else q
+
+
 def _bound(q: query.Query, reader) -> query.Query:
     """Refuse or tame the parts of a parsed query whose cost has no ceiling."""
     for sub in q.leaves():
@@ -271,15 +328,18 @@ def parse_query(text: str, schema, reader, match: str = "all", today: dt.date | 
     words = _QUESTION_MARK.sub(" ", words)
     if is_all_capitals(words):
         words = words.lower()
-    parser = make_parser(schema, match)
+    plain = _plain_query(words, schema, match)
+    if plain is not None:
+        return ParsedQuery(_bound(plain, reader), date_range, text, browse=False)
+    parser = _parser(schema, match)
     try:
         q = parser.parse(words)
     except Exception:
         # Whatever the syntax did wrong, the words themselves are still a search.
-        parser = make_parser(schema, match)
+        parser = _parser(schema, match)
         q = parser.parse(re.sub(r'[()"\[\]{}:^~*?+\\-]', " ", words))
     if q is query.NullQuery:
-        reader_words = next(p for p in parser.plugins if isinstance(p, ReaderWordsPlugin))
+        reader_words = _reader_words(parser)
         if date_range:
             return ParsedQuery(query.Every(), date_range, text, browse=True)
         if reader_words.stopped and not reader_words.kept:

@@ -1,7 +1,7 @@
 """The search's fast paths give Whoosh's own answers: match sets (searcher.docsets), ranking
 (one by one, term by term in searcher.bulk_scores, or by block-skipping collector), decoded-block reuse and bisecting skips
 (searcher.block_cache), field lengths read in one piece (indexer.whoosh_patches), tokens with each
-word analysed once (searcher.tokens)."""
+word analysed once (searcher.tokens), plain words parsed without the parser (searcher.query)."""
 import math
 import shutil
 
@@ -13,6 +13,7 @@ from indexer import whoosh_patches
 from indexer.store import IndexDir
 from indexer.writing import update_index
 from searcher import Archive, SearchRequest, archive as archive_module, block_cache, bulk_scores, docsets, tokens
+from searcher import query as query_module
 from searcher.query import parse_query
 
 from .conftest import corpus
@@ -198,3 +199,28 @@ def test_related_ranks_as_whooshs_collector(business, monkeypatch):
             assert all(story[d] in listed for _, _, d in skipped), article_id
             checked += 1
     assert checked >= 10
+
+
+def test_plain_words_parse_as_the_parser_parses_them(business, monkeypatch):
+    """Queries of plain words, which searcher.query builds without Whoosh's parser: the
+    parser's own query for every word of 300 stored headlines, alone and in random twos and
+    threes, with capitals, digits, stop words and operator words, matching all or any."""
+    import random
+
+    rng = random.Random(7)
+    with business.view() as view:
+        schema, reader = view.searcher.schema, view.reader
+        stored = [f for _, f in zip(range(300), view.searcher.all_stored_fields())]
+        words = sorted({w for f in stored for w in f.get("headline", "").split()})
+        texts = words + [" ".join(rng.sample(words, k)) for k in (2, 3) for _ in range(500)]
+        texts += ["the oil", "oil and gas", "Oil AND gas", "oil OR", "not oil", "to", "the", "2004 profits",
+                  "BLAIR AND BROWN", "oil  \t prices"]
+        fast = 0
+        for text in texts:
+            for match in ("all", "any"):
+                got = parse_query(text, schema, reader, match)
+                fast += query_module._plain_query(query_module.clean_text(text), schema, match) is not None
+                with monkeypatch.context() as patched:
+                    patched.setattr(query_module, "_plain_query", lambda *args: None)
+                    assert got == parse_query(text, schema, reader, match), (text, match)
+    assert fast > len(texts)
