@@ -20,6 +20,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Iterator, Sequence
 
+import numpy as np
 from whoosh import collectors, query, searching
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 from whoosh.searching import NoTermsException
@@ -258,16 +259,15 @@ class Archive:
         scored = self._all_scored(view, request, q, deadline) if sort == "relevance" else None
         terms: set[matched_terms.Term] = set()
         if scored is not None:
-            docs = list(scored.scores)
-            if filters is not None:
-                docs = [d for d in docs if filters.allows(d)]
+            allowed = filters.mask(scored.docs) if filters is not None else None
+            docs = (scored.docs if allowed is None else scored.docs[allowed]).tolist()
             partial = scored.partial
 
             def rank(n: int):
-                return searching.Results(searcher, q, scored.best(docs, n))
+                return searching.Results(searcher, q, scored.best(n, allowed))
 
             def matched(d: int) -> bool:
-                return d in scored.scores and (filters is None or filters.allows(d))
+                return scored.holds(d) and (filters is None or filters.allows(d))
         else:
             matches = docsets.matching_docs(searcher, q, deadline)
             docs = matches.docs if filters is None else [d for d in matches.docs if filters.allows(d)]
@@ -413,8 +413,8 @@ class Archive:
             # terms' postings match by match, ~0.3 s an article at 10,000 articles.
             with view.weighting(recency=True):
                 scored = bulk_scores.all_scores(searcher, related_query, time.perf_counter() + self.time_limit)
-            found = [d for d in scored.scores if d not in twins]
-            results = searching.Results(searcher, related_query, scored.best(found, limit * 3))
+            others = ~np.isin(scored.docs, sorted(twins))
+            results = searching.Results(searcher, related_query, scored.best(limit * 3, others))
             ranked = results[:]
             firsts = set(stories.leaders((hit.docnum for hit in ranked), story))
             shown = [hit for hit in ranked if hit.docnum in firsts][:limit]
@@ -482,7 +482,7 @@ class Archive:
                     return [hit.docnum for hit in view.searcher.search(q, limit=limit)]
         except QueryError:
             return []
-        return [docnum for _, docnum in scored.best(list(scored.scores), limit)]
+        return [docnum for _, docnum in scored.best(limit)]
 
     def stats(self) -> dict:
         """Figures for `newsdesk stats` and the site's status page."""

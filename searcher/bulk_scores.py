@@ -1,11 +1,13 @@
-"""BM25F scores of many matches at once, term by term over whole posting blocks.
+"""BM25F scores of many matches at once, term by term over whole posting blocks, in arrays.
 
 Ranking thousands of matches through Whoosh's matcher tree cost ~4 µs a match (a union per
 field, a wrapper per boost, the scorer called per posting): 142 ms for 'year' at 100,000
 articles (37,454 matches). Here each term's postings are read block by block (ids and
-term frequencies as arrays, decoded once per search by searcher.block_cache) and scored
-with the same formula, boosts and recency factor as Whoosh's BM25F matchers, for the
-matches only; the tree's sums are then per document.
+term frequencies, decoded once per search by searcher.block_cache) into numpy arrays and
+scored with the same formula, boosts and recency factor as Whoosh's BM25F matchers, the
+same floating-point operations in the same order, so the scores are Whoosh's to the bit;
+the tree's sums and intersections are array operations too. (As Python dictionaries, one
+entry per posting, they were the larger part of a search at 10,000 articles.)
 
 Handles the shapes the query parser makes: words in fields, wildcard and fuzzy words (the
 OR of the terms searcher.expansion found), AND, OR, AND NOT, AND MAYBE, REQUIRE. Any other
@@ -14,21 +16,65 @@ Whoosh: hundreds of terms through its matcher tree took 0.7 s for pr*. Reads the
 like searcher.docsets; whoosh-reloaded is pinned to 2.7.5."""
 from __future__ import annotations
 
-import heapq
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from whoosh import query, scoring
+import numpy as np
+from whoosh import query
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.query.terms import MultiTerm
 from whoosh.util.numeric import byte_to_length
 
 from .docsets import blocks, estimate, raw_postings, segment_docs
 from .matched_terms import Term
-from .scoring import RecencyScorer, recency_factor
+from .scoring import NewsBM25F, RecencyBM25F, recency_factor
 
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
-Scores = dict[int, float]
+_NO_DOCS = np.zeros(0, dtype=np.int64)
+_NO_SCORES = np.zeros(0, dtype=np.float64)
+# The recency factors per document of the last few date tables (a commit's, shared by its
+# threads): (date table, newest date, factors) by id of the table.
+_FACTORS: dict[int, tuple[object, int, np.ndarray]] = {}
+MAX_FACTOR_TABLES = 4
+MAX_CACHED_POSTINGS = 2_000_000
+MAX_CACHED_TERMS = 50_000
+_LENGTH_PARTS: dict[tuple[float, float, float], np.ndarray] = {}
+MAX_LENGTH_PARTS = 64
+_CACHE_LOCK = threading.Lock()
+
+
+class _PostingsCache:
+    """Terms' postings read whole, by (segment, field, term), the least recently used
+    dropped first beyond MAX_CACHED_POSTINGS postings (~16 bytes each); a term the segment
+    does not have is kept as None. Shared by every thread."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict = OrderedDict()
+        self._postings = 0
+        self._lock = threading.Lock()
+
+    def get(self, key) -> tuple | None | bool:
+        """The entry, or False when there is none."""
+        with self._lock:
+            entry = self._entries.get(key, False)
+            if entry is not False:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key, entry: tuple | None) -> None:
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = entry
+            self._postings += len(entry[0]) if entry is not None else 0
+            while self._postings > MAX_CACHED_POSTINGS or len(self._entries) > MAX_CACHED_TERMS:
+                _, dropped = self._entries.popitem(last=False)
+                self._postings -= len(dropped[0]) if dropped is not None else 0
+
+
+_POSTINGS = _PostingsCache()
 
 
 class Unsupported(Exception):
@@ -36,27 +82,64 @@ class Unsupported(Exception):
 
 
 @dataclass
+class Scores:
+    """Documents of one segment (local numbers, ascending, no repeats) with their scores."""
+
+    docs: np.ndarray
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def among(self, docs: np.ndarray) -> "Scores":
+        """Only the documents that are also in the ascending `docs`."""
+        keep = np.isin(self.docs, docs, assume_unique=True)
+        return Scores(self.docs[keep], self.scores[keep])
+
+    def boosted(self, boost: float) -> "Scores":
+        return self if boost == 1.0 else Scores(self.docs, self.scores * boost)
+
+
+@dataclass
 class Scored:
-    """Every match of a query with its score (global document numbers)."""
+    """Every match of a query with its score (global document numbers, ascending)."""
 
-    scores: Scores
+    docs: np.ndarray
+    scores: np.ndarray
     partial: bool  # the time limit cut the search short
-    # (first document number of the segment, term, the term's scores there)
-    term_scores: list[tuple[int, Term, Scores]] = field(default_factory=list)
+    # (first document number of the segment, term, the segment's documents it scored)
+    term_scores: list[tuple[int, Term, np.ndarray]] = field(default_factory=list)
 
-    def best(self, docs: list[int], limit: int) -> list[tuple[float, int]]:
-        """(score, docnum) of the best `limit` of `docs`, best first, ties to the lower
-        number (as Whoosh's TopCollector breaks them)."""
-        top = heapq.nlargest(limit, ((self.scores[d], -d) for d in docs))
-        return [(score, -negated) for score, negated in top]
+    def holds(self, docnum: int) -> bool:
+        i = int(np.searchsorted(self.docs, docnum))
+        return i < len(self.docs) and self.docs[i] == docnum
+
+    def best(self, limit: int, allowed: np.ndarray | None = None) -> list[tuple[float, int]]:
+        """(score, docnum) of the best `limit` matches (of those `allowed`, a mask over
+        `docs`), best first, ties to the lower number (as Whoosh's TopCollector breaks
+        them)."""
+        docs, scores = (self.docs, self.scores) if allowed is None else (self.docs[allowed], self.scores[allowed])
+        if limit <= 0 or not len(docs):
+            return []
+        if limit < len(docs):
+            # Every document scoring at least the limit-th best: ties at the cut included.
+            cut = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+            keep = scores >= cut
+            docs, scores = docs[keep], scores[keep]
+        order = np.lexsort((docs, -scores))[:limit]
+        return list(zip(scores[order].tolist(), docs[order].tolist()))
 
     def terms_of(self, docnums: list[int]) -> dict[int, list[Term]]:
         """The query terms each of `docnums` holds, read off the scoring: the snippets'
         words, without looking the postings up again."""
         found: dict[int, list[Term]] = {}
-        for offset, term, scores in self.term_scores:
-            for docnum in docnums:
-                if docnum - offset in scores:
+        wanted = np.asarray(docnums, dtype=np.int64)
+        for offset, term, docs in self.term_scores:
+            local = wanted - offset
+            at = np.minimum(np.searchsorted(docs, local), max(len(docs) - 1, 0))
+            held = docs[at] == local if len(docs) else np.zeros(len(local), dtype=bool)
+            for docnum, has in zip(docnums, held.tolist()):
+                if has:
                     found.setdefault(docnum, []).append(term)
         return found
 
@@ -66,22 +149,44 @@ def all_scores(searcher, q: query.Query, deadline: float) -> Scored | None:
     only by Whoosh. The match set comes with the scores: a word or OR reads each term's
     postings once for both. Scores use the searcher's current weighting; segments are
     scored until `deadline` (perf_counter)."""
-    scored = Scored({}, partial=False)
+    if not isinstance(searcher.weighting, NewsBM25F):
+        return None  # scored here as NewsBM25F scores (with or without recency)
+    term_scores: list = []
+    docs, scores = [], []
+    partial = False
     try:
         for leaf_searcher, offset in searcher.leaf_searchers():
             if time.perf_counter() > deadline:
-                scored.partial = True
+                partial = True
                 break
-            segment = _Segment(leaf_searcher, searcher.weighting, offset, scored.term_scores)
-            scores = segment.scores(q, None)
-            scored.scores.update({d + offset: s for d, s in scores.items()} if offset else scores)
+            found = _Segment(leaf_searcher, searcher.weighting, offset, term_scores).scores(q, None)
+            docs.append(found.docs + offset if offset else found.docs)
+            scores.append(found.scores)
     except Unsupported:
         return None
-    return scored
+    return Scored(np.concatenate(docs) if docs else _NO_DOCS, np.concatenate(scores) if scores else _NO_SCORES,
+                  partial, term_scores)
+
+
+def recency_factors(dates, newest_long: int) -> np.ndarray:
+    """scoring.recency_factor of every document's date, computed once per date table and
+    newest date, each distinct date through the function itself (the same floats)."""
+    with _CACHE_LOCK:
+        cached = _FACTORS.get(id(dates))
+    if cached is not None and cached[0] is dates and cached[1] == newest_long:
+        return cached[2]
+    distinct, inverse = np.unique(np.asarray(dates, dtype=np.uint64), return_inverse=True)
+    table = np.array([recency_factor(d, newest_long) for d in distinct.tolist()], dtype=np.float64)
+    factors = table[inverse]
+    with _CACHE_LOCK:
+        if len(_FACTORS) >= MAX_FACTOR_TABLES:
+            _FACTORS.clear()
+        _FACTORS[id(dates)] = (dates, newest_long, factors)
+    return factors
 
 
 class _Segment:
-    """Scores one segment's matches, keeping each term's scores (Scored.term_scores)."""
+    """Scores one segment's matches, keeping each term's documents (Scored.term_scores)."""
 
     def __init__(self, leaf_searcher, weighting, offset: int, term_scores: list) -> None:
         self.leaf_searcher = leaf_searcher
@@ -89,12 +194,11 @@ class _Segment:
         self.weighting = weighting
         self.offset = offset
         self.term_scores = term_scores
-        self.length_parts: dict[tuple[float, float, float], list[float]] = {}
 
-    def scores(self, q: query.Query, local: set[int] | None) -> Scores:
-        """Scores of the live documents that `q` matches (among `local` when given), summed
-        as Whoosh's matchers sum them: a union adds what matches, an intersection all of
-        it. A conjunction starts from its rarest part, as in docsets."""
+    def scores(self, q: query.Query, local: np.ndarray | None) -> Scores:
+        """Scores of the live documents that `q` matches (among the ascending `local` when
+        given), summed as Whoosh's matchers sum them: a union adds what matches, an
+        intersection all of it. A conjunction starts from its rarest part, as in docsets."""
         if isinstance(q, query.Term):
             return self.term(q, local)
         if isinstance(q, MultiTerm):
@@ -102,94 +206,146 @@ class _Segment:
             terms = [query.Term(q.fieldname, btext) for btext in q._btexts(self.leaf)]
             return self.scores(query.Or(terms, boost=q.boost), local)
         if type(q) is query.Or and not q.minmatch and not q.scale:
-            # Added to a copy of the largest part (a term's own scores stay as they are).
             parts = sorted((self.scores(sub, local) for sub in q.subqueries), key=len, reverse=True)
-            scores: Scores = dict(parts[0]) if parts else {}
-            for part in parts[1:]:
-                for d, s in part.items():
-                    scores[d] = scores[d] + s if d in scores else s
-            return _boosted(scores, q.boost)
+            return _union(parts, self.leaf.doc_count_all()).boosted(q.boost)
         wanted = [sub for sub in getattr(q, "subqueries", ()) if not isinstance(sub, query.Not)]
         if type(q) is query.And and wanted:
             wanted.sort(key=lambda sub: estimate(self.leaf, sub))
-            scores = self.scores(wanted[0], local)
+            found = self.scores(wanted[0], local)
             for sub in wanted[1:]:
-                if not scores:
+                if not len(found):
                     break
-                more = self.scores(sub, set(scores))
-                scores = {d: scores[d] + s for d, s in more.items()}
+                more = self.scores(sub, found.docs)
+                # more.docs are among found.docs: each one's sum, in Whoosh's order.
+                found = Scores(more.docs, found.scores[np.searchsorted(found.docs, more.docs)] + more.scores)
             for sub in q.subqueries:
-                if isinstance(sub, query.Not) and scores:
+                if isinstance(sub, query.Not) and len(found):
                     # Whoosh scores a NOT part 1 (its InverseMatcher's weight) where it lets through.
-                    excluded = segment_docs(self.leaf_searcher, sub.query, set(scores))
-                    scores = {d: s + 1.0 for d, s in scores.items() if d not in excluded}
-            return _boosted(scores, q.boost)
+                    found = _without(found, segment_docs(self.leaf_searcher, sub.query, set(found.docs.tolist())))
+                    found = Scores(found.docs, found.scores + 1.0)
+            return found.boosted(q.boost)
         if isinstance(q, query.AndNot):
-            scores = self.scores(q.a, local)
-            excluded = segment_docs(self.leaf_searcher, q.b, set(scores))
-            return {d: s for d, s in scores.items() if d not in excluded}
+            found = self.scores(q.a, local)
+            return _without(found, segment_docs(self.leaf_searcher, q.b, set(found.docs.tolist())))
         if isinstance(q, query.AndMaybe):
-            scores = self.scores(q.a, local)
-            maybe = self.scores(q.b, set(scores))
-            return {d: s + maybe[d] if d in maybe else s for d, s in scores.items()}
+            found = self.scores(q.a, local)
+            maybe = self.scores(q.b, found.docs)
+            summed = found.scores.copy()
+            at = np.searchsorted(found.docs, maybe.docs)
+            summed[at] = summed[at] + maybe.scores
+            return Scores(found.docs, summed)
         if isinstance(q, query.Require):
-            scores = self.scores(q.a, local)
-            required = self.scores(q.b, set(scores))  # scored for its terms, not its score
-            return {d: s for d, s in scores.items() if d in required}
+            found = self.scores(q.a, local)
+            required = self.scores(q.b, found.docs)  # scored for its terms, not its score
+            return found.among(required.docs)
         raise Unsupported(type(q).__name__)
 
-    def term(self, q: query.Term, local: set[int] | None) -> Scores:
+    def term(self, q: query.Term, local: np.ndarray | None) -> Scores:
         """The term's scores for the live documents (of `local`, when given) that hold it."""
         leaf = self.leaf
-        found = raw_postings(leaf, q.fieldname, q.text)
-        if found is None:
-            return {}
-        postings, btext = found
-        scorer = self.weighting.scorer(self.leaf_searcher, q.fieldname, btext)
-        recency = None
-        if isinstance(scorer, RecencyScorer):
-            recency, scorer = scorer, scorer.inner
-        lengths = None
-        if isinstance(scorer, scoring.BM25FScorer):
-            lengths = leaf._perdoc._cached_reader(_lenfield(q.fieldname), LENGTHS_COLUMN)
+        if q.fieldname not in leaf.schema:
+            return Scores(_NO_DOCS, _NO_SCORES)
+        btext = q.text if isinstance(q.text, bytes) else leaf.schema[q.fieldname].to_bytes(q.text)
+        postings = _postings(leaf, q.fieldname, btext, local)
+        if postings is None:
+            return Scores(_NO_DOCS, _NO_SCORES)
+        docs, tfs = postings
+        if local is not None:
+            keep = np.isin(docs, local, assume_unique=True)
+        elif leaf.has_deletions():  # `local` holds live documents only
+            keep = ~np.isin(docs, np.fromiter(leaf.deleted_docs_set, dtype=np.int64), assume_unique=True)
+        else:
+            keep = None
+        if keep is not None:
+            docs, tfs = docs[keep], tfs[keep]
+        weighting = self.weighting
+        fieldname = q.fieldname
+        if leaf.schema[fieldname].scorable:
+            lengths = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
             if lengths is None:
-                raise Unsupported(f"{q.fieldname} has no field lengths")
-            idf, avgfl, B, K1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+                raise Unsupported(f"{fieldname} has no field lengths")
+            # As BM25F.scorer sets its BM25FScorer up (whose own set-up would look the term up
+            # once more): idf and the average length from the top-level searcher.
+            parent = self.leaf_searcher.get_parent()
+            idf = parent.idf(fieldname, btext)
+            avgfl = parent.avg_field_length(fieldname) or 1
+            B, K1 = weighting._field_B.get(fieldname, weighting.B), weighting.K1
             # whoosh.scoring.bm25 is idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))).
             # Its length part takes one of 256 values (a length is stored as a byte): computed
             # once each here, operation for operation, so the floats agree with Whoosh's.
-            shape = (K1, B, avgfl)  # the same for every term of a field: a wildcard has hundreds
-            if shape not in self.length_parts:
-                self.length_parts[shape] = [K1 * ((1 - B) + B * fl / avgfl) for fl in _LENGTH_OF_BYTE]
-            length_part = self.length_parts[shape]
-            k1_plus_1 = K1 + 1
-        elif not isinstance(scorer, scoring.WeightScorer):
-            raise Unsupported(type(scorer).__name__)
-        scores: Scores = {}
-        # Among candidates, only the blocks that can hold one are decoded.
-        for block in blocks(postings, sorted(local) if local is not None else None):
+            length_part = _length_part(K1, B, avgfl)[np.asarray(lengths, dtype=np.uint8)[docs]]
+            scores = idf * ((tfs * (K1 + 1)) / (tfs + length_part))
+        else:  # Whoosh's WeightScorer: the weight itself
+            scores = tfs
+        if isinstance(weighting, RecencyBM25F):
+            factors = recency_factors(weighting.dates, weighting.newest_long)
+            scores = scores * factors[weighting.offsets[id(leaf)] + docs]
+        found = Scores(docs, scores).boosted(q.boost)
+        self.term_scores.append((self.offset, (fieldname, btext), found.docs))
+        return found
+
+
+def _length_part(K1: float, B: float, avgfl: float) -> np.ndarray:
+    """K1 * ((1 - B) + B * fl / avgfl) for each of the 256 lengths a byte stands for."""
+    shape = (K1, B, avgfl)  # the same for every term of a field: a wildcard has hundreds
+    part = _LENGTH_PARTS.get(shape)
+    if part is None:
+        part = np.array([K1 * ((1 - B) + B * fl / avgfl) for fl in _LENGTH_OF_BYTE])
+        with _CACHE_LOCK:
+            if len(_LENGTH_PARTS) >= MAX_LENGTH_PARTS:
+                _LENGTH_PARTS.clear()
+            _LENGTH_PARTS[shape] = part
+    return part
+
+
+def _postings(leaf, fieldname: str, btext: bytes, local: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """A term's documents and frequencies in one segment (deleted documents included), None
+    when the segment does not have it. Read whole, they are kept for later searches (a
+    segment never changes): a common word's postings decode in milliseconds, the body's
+    with every position. Among candidates (`local`) only the blocks that may hold one are
+    decoded, and kept only if that was all of them."""
+    segment = leaf.segment()
+    key = (segment.segment_id(), fieldname, btext) if segment is not None else None
+    cached = _POSTINGS.get(key) if key is not None else False
+    if cached is not False:
+        return cached
+    found = raw_postings(leaf, fieldname, btext)
+    if found is None:
+        read = None
+    else:
+        ids: list[int] = []
+        weights: list[float] = []
+        for block in blocks(found[0], local.tolist() if local is not None else None):
             block._read_ids()
-            ids = block._ids
-            if local is None or not local.isdisjoint(ids):
-                block._read_weights()
-                pairs = zip(ids, block._weights)
-                if local is not None:
-                    pairs = ((d, tf) for d, tf in pairs if d in local)
-                if lengths is None:
-                    scores.update(pairs)
-                else:
-                    scores.update({d: idf * ((tf * k1_plus_1) / (tf + length_part[lengths[d]]))
-                                   for d, tf in pairs})
-        if local is None:  # `local` holds live documents only
-            for d in leaf.deleted_docs_set.intersection(scores):
-                del scores[d]
-        if recency is not None:
-            dates, offset, newest = recency.dates, recency.offset, recency.newest_long
-            scores = {d: s * recency_factor(dates[offset + d], newest) for d, s in scores.items()}
-        scores = _boosted(scores, q.boost)
-        self.term_scores.append((self.offset, (q.fieldname, btext), scores))
-        return scores
+            block._read_weights()
+            ids.extend(block._ids)
+            weights.extend(block._weights)
+        read = np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
+        for kept in read:  # shared with later searches: never changed in place
+            kept.flags.writeable = False
+    # Kept when read whole: every block was a candidate's, or none was skipped.
+    if key is not None and (read is None or local is None or len(read[0]) == leaf.doc_frequency(fieldname, btext)):
+        _POSTINGS.put(key, read)
+    return read
 
 
-def _boosted(scores: Scores, boost: float) -> Scores:
-    return scores if boost == 1.0 else {d: s * boost for d, s in scores.items()}
+def _union(parts: list[Scores], doc_count: int) -> Scores:
+    """The documents of any part, each one's scores added part after part (Whoosh's sum)."""
+    if not parts:
+        return Scores(_NO_DOCS, _NO_SCORES)
+    if len(parts) == 1:
+        return parts[0]
+    docs = np.concatenate([p.docs for p in parts])
+    # bincount adds in the order given, from 0.0: p0 + p1 + … for each document, as Whoosh.
+    sums = np.bincount(docs, weights=np.concatenate([p.scores for p in parts]), minlength=doc_count)
+    present = np.zeros(doc_count, dtype=bool)
+    present[docs] = True
+    held = np.flatnonzero(present)
+    return Scores(held, sums[held])
+
+
+def _without(found: Scores, excluded: set[int]) -> Scores:
+    if not excluded:
+        return found
+    keep = ~np.isin(found.docs, np.fromiter(excluded, dtype=np.int64), assume_unique=True)
+    return Scores(found.docs[keep], found.scores[keep])

@@ -52,7 +52,7 @@ def test_match_sets_are_whooshs(business, match):
             assert not found.partial
             with_scores = bulk_scores.all_scores(view.searcher, q, deadline=math.inf)
             if with_scores is not None:
-                assert sorted(with_scores.scores) == expected, text
+                assert with_scores.docs.tolist() == expected, text
                 scored += 1
     assert scored >= 11
 
@@ -224,3 +224,21 @@ def test_plain_words_parse_as_the_parser_parses_them(business, monkeypatch):
                     patched.setattr(query_module, "_plain_query", lambda *args: None)
                     assert got == parse_query(text, schema, reader, match), (text, match)
     assert fast > len(texts)
+
+
+def test_postings_read_whole_are_kept_for_the_next_search(business, monkeypatch):
+    """bulk_scores keeps a term's postings once read whole: the same search again decodes
+    no posting block and scores every match the same."""
+    monkeypatch.setattr(bulk_scores, "_POSTINGS", bulk_scores._PostingsCache())
+    decoded = []
+    real = block_cache._decode
+    monkeypatch.setattr(block_cache, "_decode", lambda m: (decoded.append(1), real(m)))
+    with business.view() as view:
+        q = parse_query("shares OR profits", view.searcher.schema, view.reader, "all").query
+        with block_cache.decoded_blocks():
+            first = bulk_scores.all_scores(view.searcher, q, deadline=math.inf)
+        read = len(decoded)
+        with block_cache.decoded_blocks():
+            again = bulk_scores.all_scores(view.searcher, q, deadline=math.inf)
+    assert read > 0 and len(decoded) == read
+    assert again.docs.tolist() == first.docs.tolist() and again.scores.tolist() == first.scores.tolist()
