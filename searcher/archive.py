@@ -349,6 +349,7 @@ class Archive:
         """The page's hits; `lead_only` shows each one's lead sentence, unmarked (a related
         article matched by its key words, not by words a reader typed)."""
         schema = results.searcher.schema
+        body_query, headline_query = (snippets.QueryMarks.of(results.q, f) for f in ("body", "headline"))
         hits = []
         for hit in page_hits:
             stored = hit.fields()
@@ -357,12 +358,12 @@ class Archive:
                 matched = [] if lead_only else hit.matched_terms()
             except NoTermsException:
                 matched = []
-            body_marks = snippets.marks_for(results.q, matched, "body")
+            body_marks = body_query.marks(matched)
             snippet = snippets.snippet(body, schema["body"].analyzer, body_marks) if body_marks and not lead_only \
                 else snippets.lead_sentence(body)
             headline = stored.get("headline", "")
             headline_html = snippets.render(headline, 0, len(headline), snippets.match_spans(
-                headline, schema["headline"].analyzer, snippets.marks_for(results.q, matched, "headline")))
+                headline, schema["headline"].analyzer, headline_query.marks(matched)))
             hits.append(Hit(
                 id=stored["id"], url=stored.get("url"), path=stored.get("path"), headline=headline,
                 date=_iso(stored.get("date"), stored.get("date_offset")), score=round(float(hit.score or 0.0), 4) if scored else 0.0,

@@ -44,20 +44,32 @@ class Marks:
         return bool(self.terms or self.phrases)
 
 
-def marks_for(q: wquery.Query | None, matched: Iterable[tuple[str, bytes | str]], fieldname: str) -> Marks:
-    """The marks of `fieldname` from a query and the terms a hit matched (wildcards and fuzzy
-    words already expanded): a word the query has only inside phrases is not lit alone."""
-    words = {t.decode("utf-8") if isinstance(t, bytes) else t for f, t in matched if f == fieldname}
-    phrases: list[tuple[str, ...]] = []
-    loose: set[str] = set()
-    for leaf in (q.leaves() if q is not None else ()):
-        if isinstance(leaf, wquery.Phrase):
-            if leaf.fieldname == fieldname and leaf.words:
-                phrases.append(tuple(leaf.words))
-        else:
-            loose |= {t for f, t in leaf.terms() if f == fieldname and isinstance(t, str)}
-    phrase_only = {w for p in phrases for w in p} - loose
-    return Marks(frozenset(words - phrase_only), tuple(dict.fromkeys(phrases)))
+@dataclass(frozen=True)
+class QueryMarks:
+    """What a query lights in one field, whatever the hit: its phrases there, and the words
+    it has there only inside phrases (never lit alone). Read off the query once per page."""
+
+    fieldname: str
+    phrases: tuple[tuple[str, ...], ...]
+    phrase_only: frozenset[str]
+
+    @classmethod
+    def of(cls, q: wquery.Query | None, fieldname: str) -> "QueryMarks":
+        phrases: list[tuple[str, ...]] = []
+        loose: set[str] = set()
+        for leaf in (q.leaves() if q is not None else ()):
+            if isinstance(leaf, wquery.Phrase):
+                if leaf.fieldname == fieldname and leaf.words:
+                    phrases.append(tuple(leaf.words))
+            else:
+                loose |= {t for f, t in leaf.terms() if f == fieldname and isinstance(t, str)}
+        return cls(fieldname, tuple(dict.fromkeys(phrases)), frozenset({w for p in phrases for w in p} - loose))
+
+    def marks(self, matched: Iterable[tuple[str, bytes | str]]) -> Marks:
+        """The marks of a hit that matched the terms `matched` (wildcards and fuzzy words
+        already expanded)."""
+        words = {t.decode("utf-8") if isinstance(t, bytes) else t for f, t in matched if f == self.fieldname}
+        return Marks(frozenset(words - self.phrase_only), self.phrases)
 
 
 @dataclass
@@ -106,13 +118,17 @@ def match_spans(text: str, analyzer, marks: Marks) -> list[_Span]:
     return kept
 
 
-def sentences(text: str) -> list[_Sentence]:
+def sentences(text: str, through: int | None = None) -> list[_Sentence]:
+    """The sentences of `text`; with `through`, only the first ones up to the one holding
+    that character position (at least one): no later sentence can hold a match before it."""
     out, start = [], 0
     for m in _SENTENCE_END.finditer(text):
         end = m.start() + len(m.group(0).rstrip())
         if text[start:end].strip():
             out.append(_Sentence(start, end))
         start = m.end()
+        if through is not None and out and start >= through:
+            return out
     if text[start:].strip():
         out.append(_Sentence(start, len(text.rstrip())))
     return out
@@ -155,9 +171,11 @@ def _fragment(text: str, spans: list[_Span], sentence: _Sentence, budget: int) -
 def snippet(text: str, analyzer, marks: Marks, limit: int = SNIPPET_CHARS) -> str:
     """The HTML-safe snippet of `text`: see the module's docstring."""
     spans = match_spans(text, analyzer, marks)
-    if len(_WS.sub(" ", text).strip()) <= limit:
+    # The text's length with its whitespace collapsed (\s is str.isspace): short, shown whole.
+    if len(text) <= limit or len(" ".join(text.split())) <= limit:
         return render(text, 0, len(text), spans)
-    parts = sentences(text)
+    # Sentences past the last match are never shown: the lead or a sentence with a match is.
+    parts = sentences(text, through=spans[-1].end if spans else 0)
     if not parts:
         return ""
     at = 0
@@ -198,7 +216,7 @@ def snippet(text: str, analyzer, marks: Marks, limit: int = SNIPPET_CHARS) -> st
 def lead_sentence(text: str, limit: int = SNIPPET_CHARS) -> str:
     """The first sentence, HTML-safe, cut at a word with "…" when long: what a hit shows
     when nothing in its body is worth marking."""
-    parts = sentences(text)
+    parts = sentences(text, through=0)
     if not parts:
         return ""
     body, _, cut = _fragment(text, [], parts[0], limit)
