@@ -527,6 +527,8 @@ class Archive:
         deadline = time.perf_counter() + self.time_limit
 
         def found(text: str, match: str) -> int:
+            if text == request.query and match == result.match and not result.partial:
+                return result.articles  # the typed words, searched whole with that match
             q = parse_query(text, searcher.schema, searcher.reader(), match,
                             max_words=request.max_words).query
             matches = docsets.matching_docs(searcher, q, deadline).docs
