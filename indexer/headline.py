@@ -3,10 +3,12 @@
 A page states its headline several times: the visible <h1>, <title>, og:title, twitter:title,
 JSON-LD, other meta tags. Site names and sections ride along ("BBC NEWS | Technology | …",
 "… -- Daily Intel -- New York Magazine", "… - Forbes.com") and og:title is often a shorter
-social headline. An <h1> that another statement repeats (whole, or with a site name or
-section cut off) is the headline; failing that the first statement in Readability's order
-(JSON-LD, Dublin Core, Open Graph, …) with the site name cut off (a part that only resembles
-the name only when the page also shows the headline without it); last the <title>."""
+social headline. A statement that adds a part to the <h1> which the <title> agrees on (og:title
+"H | Author", <title> "H | Author | Section | Site") is the headline; else an <h1> that another
+statement repeats (whole, or with a site name or section cut off); failing that the first
+statement in Readability's order (JSON-LD, Dublin Core, Open Graph, …) with the site name cut
+off (a part that only resembles the name only when the page also shows the headline without
+it); last the <title>."""
 from __future__ import annotations
 
 import html
@@ -189,7 +191,10 @@ def choose_headline(tree: HtmlElement, meta: dict[str, str], ld: dict, site_name
     if headings:
         readings.append(set().union(*(_readings(h, site_names) for h in headings)))
 
-    extended = next((s for s in statements if _extends_heading(s, title, headings, statements, site_names)), None)
+    # A section the page states ("| Environment") is furniture like the site's name.
+    sections = [clean(v) for v in (meta.get("article:section"), ld.get("articleSection")) if isinstance(v, str)]
+    extended = next((s for s in statements
+                     if _extends_heading(s, title, headings, statements, site_names + sections)), None)
     if extended:
         return extended
 

@@ -32,3 +32,11 @@ def test_a_part_that_only_resembles_the_site_name_is_cut_when_the_page_shows_the
         "Weekly Notes #12 - the new bridge opens"
     # The name the site states, letter for letter, is cut without anything to confirm it.
     assert _headline(head.replace("Harbourtown.org", "Harbourtown")) == "Weekly Notes #12 - the new bridge opens"
+
+
+def test_a_section_the_page_states_is_no_part_the_h1_lacks():
+    head = ('<title>Whales strand on the coast again | Environment | The Daily</title>'
+            '<meta property="og:site_name" content="The Daily">'
+            '<meta property="article:section" content="Environment">'
+            '<meta property="og:title" content="Whales strand on the coast again | Environment">')
+    assert _headline(head, "<h1>Whales strand on the coast again</h1>") == "Whales strand on the coast again"
