@@ -10,7 +10,9 @@ the same initial, twice (distance 1, then 2), which cost 80–270 ms a misspelle
 10,000-article index and grows with the index.
 
 A word of the English dictionary (pyspellchecker's 160,000-word list) is never corrected, however
-rare in the archive: "drone" on the BBC set (no article has it) is not "done"."""
+rare in the archive: "drone" on the BBC set (no article has it) is not "done". Nor is a name
+the archive holds, however rare: "shahid" (two BBC mentions of Shahid Malik) is not "said",
+"blatter" (Sepp Blatter) not "better"."""
 from __future__ import annotations
 
 import functools
@@ -18,6 +20,7 @@ import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import islice
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -32,6 +35,10 @@ _WORD = re.compile(r"[^\W\d_]{3,}")
 _OPERATORS = {"AND", "OR", "NOT", "TO"}
 _WILDCARDS = {"~", "*", "?"}
 _NOT_WORDS = {":", *_WILDCARDS}
+# Articles read to see how a rare word is written (it is in at most RARE; its stem may be
+# in a few more).
+NAME_LOOKUP = 20
+_SENTENCE_START = re.compile(r"(?:^|[.?!:;\"'\u201c\u2018(]\s*|\n\s*)$")
 
 
 class Lexicon:
@@ -125,6 +132,30 @@ def _best_word(reader, lexicon: Lexicon, word: str, beat: int = 0) -> str | None
     return None
 
 
+def is_archive_name(reader, word: str) -> bool:
+    """The articles using `word` name someone or something by it: it is one of their
+    entities, or they write it with a capital every time, once at least inside a body's
+    sentence ("than Shahid", "Sepp Blatter"), never lower-case. A typo they print ("comapnies") is
+    lower-case, a sentence's first word capitalised only there."""
+    if reader.doc_frequency("entity", word):
+        return True
+    stems = _stems(reader, word)
+    if not stems or not reader.doc_frequency("body", stems[0]):
+        return False
+    written = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
+    inside = False
+    for doc in islice(reader.postings("body", stems[0]).all_ids(), NAME_LOOKUP):
+        stored = reader.stored_fields(doc)
+        for field in ("headline", "body"):
+            text = stored.get(field) or ""
+            for m in written.finditer(text):
+                if not m.group()[0].isupper():
+                    return False
+                # A headline may capitalise every word.
+                inside = inside or (field == "body" and not _SENTENCE_START.search(text[max(0, m.start() - 3):m.start()]))
+    return inside
+
+
 def _stems(reader, word: str) -> list[str]:
     return [t.text for t in reader.schema["body"].analyzer(word)]
 
@@ -144,7 +175,8 @@ def correct(reader, lexicon: Lexicon, text: str) -> Correction | None:
 
     A word is known by its own spelling (accents folded), not by its stem: "goverment"
     stems as "governess" does, and the one article about a governess must not hide the
-    misspelling. An English word is known wherever it is (is_english)."""
+    misspelling. An English word is known wherever it is (is_english), and so is a name of
+    the archive's (is_archive_name)."""
     analyzer = reader.schema["body"].analyzer
     pieces: list[str] = []
     last = 0
@@ -164,7 +196,7 @@ def correct(reader, lexicon: Lexicon, text: str) -> Correction | None:
         if seen_in > RARE:
             continue
         better = _best_word(reader, lexicon, folded[0], beat=seen_in * COMMONER)
-        if better and not is_english(folded[0]):
+        if better and not is_english(folded[0]) and not (seen_in and is_archive_name(reader, folded[0])):
             pieces.append(text[last:m.start()])
             pieces.append(_as_typed(better, word))
             last = m.end()

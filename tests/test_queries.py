@@ -195,6 +195,26 @@ def test_a_real_word_no_article_has_is_not_corrected(bbc, typed):
     assert result.suggestion is None and result.corrected is None
 
 
+# Names the BBC articles hold, a few times each and always capitalised, near a common word:
+# Shahid Malik (said), Sepp Blatter (better). They are found as typed, not corrected.
+ARCHIVE_NAMES = [("shahid", "said"), ("blatter", "better"), ("Sepp Blatter", "better"), ("shahid malik", "said")]
+
+
+@pytest.mark.parametrize("typed,common", ARCHIVE_NAMES, ids=[n[0] for n in ARCHIVE_NAMES])
+def test_a_rare_name_of_the_archive_is_not_corrected_to_a_common_word(bbc, typed, common):
+    result = search(bbc, typed)
+    assert result.suggestion is None and result.corrected is None
+    assert result.total >= 1 and all(typed.split()[0].lower() in h.snippet.lower() for h in result.hits)
+    assert search(bbc, common).total > 20 * result.total  # the correction would have found far more
+
+
+def test_a_typo_next_to_a_rare_name_is_still_corrected(bbc):
+    # "comapnies" is in one BBC article, lower-case: a misspelling it prints, not a name.
+    assert search(bbc, "comapnies").suggestion == "companies"
+    assert search(bbc, "goverment budget").corrected == "government budget"
+    assert search(bbc, "thames barier").suggestion == "thames barrier"
+
+
 @pytest.mark.parametrize("data,typed", [("bbc", "iraq war"), ("accented", "cafe"), ("bbc", "e-mail"),
                                         ("politics", "the iraq war"), ("bbc", "BLAIR AND BROWN")])
 def test_known_words_get_no_did_you_mean(request, data, typed):
