@@ -31,6 +31,9 @@ _AFTER_FIGURE = re.compile(r"\d\s+$")
 # A name in capitals is an acronym; the folding table has the places written so ("US", "UAE"),
 # any other the model calls a place is a company or body ("BT", "G7").
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9&-]*[A-Z0-9]")
+# Between an organisation and a name it owns: its possessive ("Apple's iPod").
+_POSSESSIVE_GAP = re.compile(r"(?:['’]s)?[ \t]+")
+_ENDS_POSSESSIVE = re.compile(r"['’]s[ \t]+$")
 # "at" right before a one-word organisation: the venue ("at Twickenham"), not the body.
 _AT = re.compile(r"\bat\s+$")
 # Characters after a span the tagger reads with it.
@@ -180,8 +183,27 @@ def _mentions(article: _Article, tagged: dict[int, list[tuple[int, int, str]]]) 
             if name_kind == "places" and _ACRONYM.fullmatch(name):
                 name_kind = "organisations"
             found.append(Mention(start, end, name, name_kind, written))
+    found = _owned_by_organisation(article.text, found, other)
     found = _merge_short_names(_one_spelling_per_name(found))
     return _one_kind_per_name(_confirmed_people(found, titled), other)
+
+
+def _owned_by_organisation(text: str, found: list[Mention], other: Counter[str]) -> list[Mention]:
+    """A name written right after an organisation's possessive ("Apple's iPod", "Microsoft's
+    Xbox", "the BBC's Breakfast with Frost") is that organisation's product, programme or
+    brand: the mention counts as one the model gave another label, as PRODUCT would be. A
+    person so written ("Microsoft's Bill Gates") stays."""
+    kept = []
+    previous = None
+    for m in sorted(found, key=lambda m: m.start):
+        if (previous is not None and previous.kind == "organisations" and m.kind != "people"
+                and _POSSESSIVE_GAP.fullmatch(text, previous.end, m.start)
+                and _ENDS_POSSESSIVE.search(text, previous.start, m.start)):
+            other[m.name] += 1
+        else:
+            kept.append(m)
+        previous = m
+    return kept
 
 
 def _at_unit(text: str, start: int) -> bool:

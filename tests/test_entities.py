@@ -242,3 +242,11 @@ def test_facets_leave_out_a_name_whose_plural_articles_write(tmp_path):
     facets = archive.search(SearchRequest(query="ipod")).facets
     assert [f.value for f in facets["organisations"]] == ["Apple"]
     assert archive.article("b0").entities["organisations"] == []
+
+
+def test_a_name_after_an_organisations_possessive_is_its_product_not_a_name():
+    found = extract("Sony's PlayStation and Microsoft's Xbox sold well, said Microsoft's Bill Gates in "
+                    "London. Speaking on the BBC's Breakfast with Frost programme, Tony Blair praised them.")
+    names = found.all()
+    assert not {"PlayStation", "Xbox", "Breakfast"} & set(names), names
+    assert "Bill Gates" in found.people and {"Microsoft", "Sony", "BBC"} <= set(found.organisations)
