@@ -56,31 +56,46 @@ def _looks_like_names(text: str) -> bool:
     return all(_NAME.match(p) for p in re.split(r"\s*(?:,|\band\b|&)\s*", text) if p)
 
 
-def _byline_element(tree: HtmlElement) -> str | None:
-    """The first element marked as the byline (rel=author, itemprop=author, a byline class)."""
+def _byline_elements(tree: HtmlElement) -> list[str]:
+    """The texts of the first elements marked as the byline (rel=author, itemprop=author, a
+    byline class), in page order. An itemprop=author item that has an itemprop=name
+    (schema.org microdata, a Person) gives only that name, not the source or date beside it."""
     def marked(tag: HtmlElement) -> bool:
         if not isinstance(tag.tag, str) or tag.tag in ("meta", "link", "script", "style", "img"):
             return False
         names = " ".join((tag.get("class") or "").split()) + " " + (tag.get("id") or "")
         return (tag.get("rel") or "").split() == ["author"] or "author" in (tag.get("itemprop") or "") \
             or bool(_BYLINE_CLASS.search(names))
+    def person_items(tag: HtmlElement) -> list[str]:
+        items = [t for t in tag.iter() if isinstance(t.tag, str) and t.get("itemscope") is not None
+                 and "author" in (t.get("itemprop") or "").split()]
+        names = [text_of(n) for item in items for n in item.iter()
+                 if n is not item and "name" in (n.get("itemprop") or "").split()]
+        return list(dict.fromkeys(n for n in names if n))
+
+    texts = []
     for tag in islice(filter(marked, tree.iter()), 40):
-        text = text_of(tag)
+        text = ", ".join(person_items(tag)) or text_of(tag)
         if 0 < len(text) < 100 and re.search(r"[^\W\d_]", _BY.sub("", text)):
-            return text
-    return None
+            texts.append(text)
+    return texts
 
 
 def choose_byline(tree: HtmlElement, meta: dict[str, str], ld: dict, site_names: list[str],
                   extractor_guess: Callable[[], str | None]) -> str | None:
-    """The stated author, else the byline element's names, else `extractor_guess()`
-    (trafilatura's, asked only then) when it looks like names."""
+    """The stated author, else the first byline element's names, else `extractor_guess()`
+    (trafilatura's, asked only then) when it looks like names, else a later byline element's."""
     for stated in [person_names(ld.get("author"))] + [meta.get(n) for n in _META_AUTHORS]:
         found = tidy_byline(stated, site_names)
         if found:
             return found
-    found = tidy_byline(_byline_element(tree), site_names)
+    marked = _byline_elements(tree)
+    found = tidy_byline(marked[0] if marked else None, site_names)
     if found and _looks_like_names(found):
         return found
     guess = tidy_byline((extractor_guess() or "").replace(";", ","), site_names)
-    return guess if guess and _looks_like_names(guess) else None
+    if guess and _looks_like_names(guess):
+        return guess
+    # The first marked element was a menu or an agency ("AFP"): a later one that names people.
+    later = (tidy_byline(text, site_names) for text in marked[1:])
+    return next((t for t in later if t and _looks_like_names(t)), None)
