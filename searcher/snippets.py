@@ -27,9 +27,10 @@ ELLIPSIS = "…"
 _WS = re.compile(r"\s+")
 # A sentence ends at . ! ? (and closing quotes or brackets) before a capital, digit or
 # opening quote; or at a line break. "Mr. Smith" and "U.S. officials" do not end one.
-# The lookahead first: both ends start with one of those characters, and testing it before
-# the lookbehinds at every position of the text makes the search ~2.5× faster.
-_SENTENCE_END = re.compile(r"(?=[.!?\s])(?:(?<![A-Z])(?<!\b(?:Mr|Dr|St|Ms|Jr|Sr|No|vs))(?<!\bMrs)(?<!\b[A-Z]\.[A-Z])"
+# The lookaheads first: both ends start with one of those characters, and testing it before
+# the lookbehinds at every position of the text makes the search ~2.5× faster; the first
+# end's own punctuation before its lookbehinds, which every space tried, ~1.4× more.
+_SENTENCE_END = re.compile(r"(?=[.!?\s])(?:(?=[.!?])(?<![A-Z])(?<!\b(?:Mr|Dr|St|Ms|Jr|Sr|No|vs))(?<!\bMrs)(?<!\b[A-Z]\.[A-Z])"
                            r"[.!?]+[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])|\s*\n\s*)")
 
 
