@@ -17,7 +17,7 @@ from typing import Iterable
 
 from whoosh import query as wquery
 
-from .tokens import tokens as analysed_tokens
+from .tokens import term_spans, tokens as analysed_tokens
 
 SNIPPET_CHARS = 240
 # A second fragment shorter than this reads as noise rather than context.
@@ -98,6 +98,8 @@ def match_spans(text: str, analyzer, marks: Marks) -> list[_Span]:
     """Where the marks occur in `text`, in order: phrases as one span each."""
     if not marks or not text:
         return []
+    if not marks.phrases:  # words alone: their places, in order, without positions
+        return [_Span(start, end, word) for word, start, end in term_spans(text, analyzer, marks.terms)]
     wanted = marks.terms.union(*marks.phrases)
     tokens = list(analysed_tokens(text, analyzer, wanted.__contains__))
     spans: list[_Span] = []

@@ -242,3 +242,24 @@ def test_postings_read_whole_are_kept_for_the_next_search(business, monkeypatch)
             again = bulk_scores.all_scores(view.searcher, q, deadline=math.inf)
     assert read > 0 and len(decoded) == read
     assert again.docs.tolist() == first.docs.tolist() and again.scores.tolist() == first.scores.tolist()
+
+
+def test_term_spans_are_the_analyzers_tokens(business):
+    """term_spans (searcher.tokens, the snippets' words without phrases) finds the tokens
+    of Whoosh's analyzer whose form is wanted, at their characters: stored headlines and
+    bodies and texts of dots, stars, accents and apostrophes, wanting some of each text's
+    forms and one no text has."""
+    import random
+
+    rng = random.Random(11)
+    with business.view() as view:
+        schema = view.searcher.schema
+        stored = [f for _, f in zip(range(300), view.searcher.all_stored_fields())]
+        texts = [t for f in stored for t in (f.get("headline", ""), f.get("body", ""))]
+        texts += ["U.S. oil.price a..oil *oil* oil. Oil's oil", "oil.oil..oil.", "Café cafés CAFE café.", ""]
+        for analyzer in (schema["body"].analyzer, schema["headline"].analyzer, schema["person"].analyzer):
+            for text in texts:
+                every = [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True, mode="index")]
+                forms = sorted({form for form, _, _ in every})
+                wanted = set(rng.sample(forms, min(len(forms), rng.randint(1, 4)))) | {"ziggurat"}
+                assert tokens.term_spans(text, analyzer, wanted) == [t for t in every if t[0] in wanted], text[:80]
