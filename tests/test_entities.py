@@ -1,10 +1,11 @@
 import json
+import re
 from collections import Counter
 
 from indexer import entity_kinds
 from indexer.entities import Mention, extract, fold
 from indexer.entity_names import canonical, normalise
-from indexer.entity_text import model_text
+from indexer.entity_text import model_text, name_windows
 from indexer.parse import parse_file
 from indexer.store import IndexDir
 from indexer.writing import update_index
@@ -250,3 +251,15 @@ def test_a_name_after_an_organisations_possessive_is_its_product_not_a_name():
     names = found.all()
     assert not {"PlayStation", "Xbox", "Breakfast"} & set(names), names
     assert "Bill Gates" in found.people and {"Microsoft", "Sony", "BBC"} <= set(found.organisations)
+
+
+def test_the_model_reads_only_the_words_around_capitalised_ones_at_their_offsets():
+    filler = "and then it went on for a long while with nothing much said at all " * 3
+    body = f"it was quiet {filler}until Tony Blair met the press in London on Friday, {filler}the end."
+    windows = name_windows(body)
+    assert len(windows.text) < len(body) / 2
+    for word in ("Tony", "Blair", "London", "Friday"):
+        at = windows.text.index(word)
+        assert body[windows.original(at):windows.original(at) + len(word)] == word
+        assert re.search(rf"(\S+ ){{4}}{word}\W* (\S+ ){{3}}", windows.text)  # with four words each side
+    assert "Tony Blair" in extract(body).people and "London" in extract(body).places
