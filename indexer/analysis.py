@@ -1,4 +1,4 @@
-"""The text analyzer's terms of a headline or body in one pass, for writing segments.
+"""The analyzers' terms of a text in one pass, for writing segments.
 
 Whoosh runs each token through five generators (tokenizer, lower-case, accent fold, stop
 words, stemmer) and a Token object: 35% of a segment-writing worker's CPU. Here one regular
@@ -6,7 +6,8 @@ expression pass looks each distinct token up once (lower-cased, folded, stop-che
 stemmed together, cached), and the same pass gives the unstemmed words of the segment's
 word list (indexer/wordlists.py), so no text is analysed twice. The terms, positions and
 character ranges are exactly the chain's (schema.text_analyzer, whose parts are read here),
-and so the postings are the bytes Whoosh writes for them (tests/test_analysis.py)."""
+and so the postings are the bytes Whoosh writes for them (tests/test_analysis.py). Names
+(schema.name_analyzer: tokenize|lower|fold) are read the same way."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,26 +15,36 @@ from functools import lru_cache
 
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 
-from .schema import text_analyzer
+from .schema import name_analyzer, text_analyzer
 
 # Distinct tokens remembered by a process (a worker writes many segments in its life).
 CACHE_TOKENS = 1 << 18
 
 
-def _chain_parts():
-    """The tokenizer's expression, the accent map, stop words, minimum size and stemmer of
-    text_analyzer(); refuses a chain this module would not reproduce exactly."""
-    parts = text_analyzer().items
-    kinds = [type(p) for p in parts]
-    if kinds != [RegexTokenizer, LowercaseFilter, CharsetFilter, StopFilter, StemFilter]:
-        raise TypeError(f"indexer.analysis reproduces tokenize|lower|fold|stop|stem, not {kinds}")
-    tokenizer, _, fold, stop, stem = parts
-    if tokenizer.gaps or not stop.renumber or stop.max is not None or stem.ignore or stem.lang:
+def _chain_parts(analyzer, kinds: list[type]) -> list:
+    """The analyzer's tokenizer and filters, refused unless they are `kinds` with the
+    options reproduced here."""
+    parts = analyzer.items
+    if [type(p) for p in parts] != kinds or parts[0].gaps:
+        raise TypeError(f"indexer.analysis reproduces {kinds}, not {parts}")
+    return parts
+
+
+def _text_parts():
+    tokenizer, _, fold, stop, stem = _chain_parts(
+        text_analyzer(), [RegexTokenizer, LowercaseFilter, CharsetFilter, StopFilter, StemFilter])
+    if not stop.renumber or stop.max is not None or stem.ignore or stem.lang:
         raise TypeError("indexer.analysis reproduces the text analyzer's default options only")
     return tokenizer.expression, fold.charmap, stop.stops, stop.min, stem.stemfn
 
 
-_TOKEN, _CHARMAP, _STOPS, _MINSIZE, _STEM = _chain_parts()
+def _name_parts():
+    tokenizer, _, fold = _chain_parts(name_analyzer(), [RegexTokenizer, LowercaseFilter, CharsetFilter])
+    return tokenizer.expression, fold.charmap
+
+
+_TOKEN, _CHARMAP, _STOPS, _MINSIZE, _STEM = _text_parts()
+_NAME_TOKEN, _NAME_CHARMAP = _name_parts()
 
 
 @lru_cache(maxsize=CACHE_TOKENS)
@@ -76,4 +87,23 @@ def analyse(text: str, chars: bool) -> Analysed:
             terms[term] = [occurrence]
         else:
             occurrences.append(occurrence)
+    return result
+
+
+@lru_cache(maxsize=CACHE_TOKENS)
+def _name_term(token: str) -> str:
+    return token.lower().translate(_NAME_CHARMAP)
+
+
+def analyse_names(text: str) -> Analysed:
+    """What name_analyzer() gives for `text` with positions: every token, numbered in order."""
+    result = Analysed()
+    terms = result.terms
+    for pos, token in enumerate(_NAME_TOKEN.finditer(text)):
+        term = _name_term(token.group())
+        occurrences = terms.get(term)
+        if occurrences is None:
+            terms[term] = [pos]
+        else:
+            occurrences.append(pos)
     return result

@@ -15,8 +15,8 @@ from typing import Iterable
 from whoosh.formats import Characters, Positions
 from whoosh.writing import SegmentWriter
 
-from .analysis import Analysed, analyse
-from .schema import text_analyzer
+from .analysis import Analysed, analyse, analyse_names
+from .schema import name_analyzer, text_analyzer
 
 # The file's extension inside the segment (MAIN_<id>.words).
 EXT = ".words"
@@ -55,10 +55,13 @@ class WordListWriter(SegmentWriter):
         if any(f.vector or f.separate_spelling() for f in self.schema):
             raise TypeError("add_document below writes no term vectors or spelling fields")
         self._chars = {name: type(self.schema[name].format) is Characters for name in FIELDS}
+        names = name_analyzer()
+        self._names = {name for name, f in self.schema.items()
+                       if f.analyzer == names and type(f.format) is Positions}
 
     def add_document(self, **fields) -> None:
         """Whoosh's SegmentWriter.add_document for this schema's kinds of field (no boosts,
-        term vectors or spelling fields), headline and body analysed by one pass each."""
+        term vectors or spelling fields), headline, body and names analysed by one pass each."""
         self._check_state()
         schema = self.schema
         perdoc = self.perdocwriter
@@ -80,6 +83,8 @@ class WordListWriter(SegmentWriter):
                         analysed = analyse(value, self._chars[name])
                         words |= analysed.words
                         postings = _postings(analysed, fieldobj.format)
+                    elif name in self._names:
+                        postings = _postings(analyse_names(value), fieldobj.format)
                     else:
                         postings = fieldobj.index(value)
                     scorable = fieldobj.scorable

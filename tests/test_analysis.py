@@ -4,7 +4,7 @@ from __future__ import annotations
 from whoosh.index import create_in
 from whoosh.writing import SegmentWriter
 
-from indexer.analysis import analyse
+from indexer.analysis import analyse, analyse_names
 from indexer.parse import parse_file
 from indexer.documents import article_document
 from indexer.schema import build_schema, text_analyzer
@@ -24,6 +24,7 @@ def _texts() -> list[str]:
 
 
 def test_terms_positions_and_characters_are_the_filter_chains():
+    """Every BBC fifth article and the edge cases, as headline, body and names."""
     schema = build_schema()
     analyzer = text_analyzer()
     for text in _texts():
@@ -32,6 +33,9 @@ def test_terms_positions_and_characters_are_the_filter_chains():
             chars = name == "body"
             assert list(_postings(analyse(text, chars), field.format)) == list(field.index(text)), (name, text[:60])
         assert analyse(text, False).words == {t.text for t in analyzer(text, no_morph=True)}
+        for name in ("byline", "entity"):
+            field = schema[name]
+            assert list(_postings(analyse_names(text), field.format)) == list(field.index(text)), (name, text[:60])
 
 
 def _matcher_postings(reader, name, term) -> list:
