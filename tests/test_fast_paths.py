@@ -263,3 +263,27 @@ def test_term_spans_are_the_analyzers_tokens(business):
                 forms = sorted({form for form, _, _ in every})
                 wanted = set(rng.sample(forms, min(len(forms), rng.randint(1, 4)))) | {"ziggurat"}
                 assert tokens.term_spans(text, analyzer, wanted) == [t for t in every if t[0] in wanted], text[:80]
+
+
+def test_name_codes_count_as_a_counter_of_the_names(business):
+    """searcher.name_codes counts the facets' names of a set of matches in arrays: the same
+    Counter as the matches' name tuples chained, for every facet field and the months, on
+    random sets of articles (none, a few, most), deleted articles' numbers included."""
+    import random
+    from collections import Counter
+    from itertools import chain
+
+    import numpy as np
+
+    from searcher.archive import FACET_FIELDS
+
+    rng = random.Random(3)
+    with business.view() as view:
+        n = view.reader.doc_count_all()
+        for kind in (*FACET_FIELDS, "month"):
+            table = [(m,) if m else () for m in view.months_by_doc()] if kind == "month" else view.names_by_doc(kind)
+            for size in (0, 1, 25, n // 2, n):
+                docs = sorted(rng.sample(range(n), size))
+                expected = Counter(chain.from_iterable(map(table.__getitem__, docs)))
+                assert view.name_codes(kind).count(np.array(docs, dtype=np.int64)) == expected, (kind, size)
+        assert any(view.name_codes(kind).count(np.arange(n)) for kind in FACET_FIELDS)
