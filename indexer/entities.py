@@ -34,6 +34,9 @@ _ACRONYM = re.compile(r"[A-Z][A-Z0-9&-]*[A-Z0-9]")
 # Between an organisation and a name it owns: its possessive ("Apple's iPod").
 _POSSESSIVE_GAP = re.compile(r"(?:['’]s)?[ \t]+")
 _ENDS_POSSESSIVE = re.compile(r"['’]s[ \t]+$")
+# Before an occasion's name: when it happens ("the 2005 ...", "last ...", "this year's ...").
+_OCCASION = re.compile(r"(?:\b(?:19|20)\d\d|\b(?:year|season|week|month)['’]s|\b(?:last|next|annual))\s+$", re.IGNORECASE)
+_AT_THE = re.compile(r"\bat\s+the\s+$")
 # "at" right before a one-word organisation: the venue ("at Twickenham"), not the body.
 _AT = re.compile(r"\bat\s+$")
 # Characters after a span the tagger reads with it.
@@ -183,22 +186,32 @@ def _mentions(article: _Article, tagged: dict[int, list[tuple[int, int, str]]]) 
             if name_kind == "places" and _ACRONYM.fullmatch(name):
                 name_kind = "organisations"
             found.append(Mention(start, end, name, name_kind, written))
-    found = _owned_by_organisation(article.text, found, other)
+    found = _not_names(article.text, found, other)
     found = _merge_short_names(_one_spelling_per_name(found))
     return _one_kind_per_name(_confirmed_people(found, titled), other)
 
 
-def _owned_by_organisation(text: str, found: list[Mention], other: Counter[str]) -> list[Mention]:
-    """A name written right after an organisation's possessive ("Apple's iPod", "Microsoft's
-    Xbox", "the BBC's Breakfast with Frost") is that organisation's product, programme or
-    brand: the mention counts as one the model gave another label, as PRODUCT would be. A
-    person so written ("Microsoft's Bill Gates") stays."""
+def _not_names(text: str, found: list[Mention], other: Counter[str]) -> list[Mention]:
+    """Mentions the text itself shows are no person, organisation or place count as ones the
+    model gave another label (as PRODUCT or EVENT would be), so a name is kept only where the
+    article's other mentions outvote them:
+    - right after an organisation's possessive ("Apple's iPod", "Microsoft's Xbox", "the
+      BBC's Breakfast with Frost"): its product, programme or brand; a person so written
+      ("Microsoft's Bill Gates") stays;
+    - after a year or "last", "next", "annual", "this year's" ("the 2005 European Indoor
+      Championships", "this year's Academy Awards"): an occasion;
+    - a name of several words after "at the" that the model calls an organisation ("at the
+      Consumer Electronics Show"): a venue or an occasion, not the body."""
     kept = []
     previous = None
     for m in sorted(found, key=lambda m: m.start):
-        if (previous is not None and previous.kind == "organisations" and m.kind != "people"
-                and _POSSESSIVE_GAP.fullmatch(text, previous.end, m.start)
-                and _ENDS_POSSESSIVE.search(text, previous.start, m.start)):
+        owned = (previous is not None and previous.kind == "organisations" and m.kind != "people"
+                 and _POSSESSIVE_GAP.fullmatch(text, previous.end, m.start)
+                 and _ENDS_POSSESSIVE.search(text, previous.start, m.start))
+        start = m.start + 4 if text[m.start:m.start + 4].casefold() == "the " else m.start
+        occasion = m.kind != "people" and _OCCASION.search(text, max(0, start - 16), start)
+        venue = m.kind == "organisations" and " " in m.name and _AT_THE.search(text, max(0, start - 8), start)
+        if owned or occasion or venue:
             other[m.name] += 1
         else:
             kept.append(m)

@@ -263,3 +263,13 @@ def test_the_model_reads_only_the_words_around_capitalised_ones_at_their_offsets
         assert body[windows.original(at):windows.original(at) + len(word)] == word
         assert re.search(rf"(\S+ ){{4}}{word}\W* (\S+ ){{3}}", windows.text)  # with four words each side
     assert "Tony Blair" in extract(body).people and "London" in extract(body).places
+
+
+def test_an_occasion_or_venue_the_model_calls_an_organisation_is_not_one():
+    found = extract("Jason Gardener won gold at the 2005 European Indoor Championships in Madrid. "
+                    "Toshiba showed its screens at the Consumer Electronics Show in Las Vegas, the "
+                    "firm's Tony Smith said. This year's Academy Awards went to Clint Eastwood.")
+    names = found.all()
+    assert not [n for n in names if n.endswith(("Championships", "Show", "Awards"))], names
+    assert {"Jason Gardener", "Tony Smith", "Clint Eastwood"} <= set(found.people)
+    assert "Toshiba" in found.organisations and {"Madrid", "Las Vegas"} <= set(found.places)
