@@ -258,14 +258,15 @@ class Archive:
     def _run(self, view: _View, request: SearchRequest, parsed: ParsedQuery,
              filters: Filter | None, match: str, deadline: float) -> SearchResult:
         """Every match, for the total and the facets, and the page's hits: the best scored or
-        the newest. Ranked by relevance, words and AND/OR/NOT are scored in one pass with
-        their match set (bulk_scores); other queries find their matches first (docsets),
+        the newest. Words and AND/OR/NOT are scored in one pass with their match set
+        (bulk_scores), whatever the sort; other queries find their matches first (docsets),
         then rank them."""
         searcher = view.searcher
         q = parsed.query
         sort = request.sort if not (parsed.browse and request.sort == "relevance") else "newest"
         limit = request.page * request.per_page
-        scored = self._all_scored(view, request, q, deadline) if sort == "relevance" else None
+        # Sorted by date too: the match set comes with the scores, from the kept postings.
+        scored = self._all_scored(view, request, q, deadline)
         terms: set[matched_terms.Term] = set()
         if scored is not None:
             allowed = filters.mask(scored.docs) if filters is not None else None
@@ -273,7 +274,9 @@ class Archive:
             partial = scored.partial
 
             def rank(n: int):
-                return searching.Results(searcher, q, scored.best(n, allowed))
+                if sort == "relevance":
+                    return searching.Results(searcher, q, scored.best(n, allowed))
+                return searching.Results(searcher, q, _by_date(view.dates(), docs, n, sort == "newest"))
 
             def matched(d: int) -> bool:
                 return scored.holds(d) and (filters is None or filters.allows(d))

@@ -287,3 +287,21 @@ def test_name_codes_count_as_a_counter_of_the_names(business):
                 expected = Counter(chain.from_iterable(map(table.__getitem__, docs)))
                 assert view.name_codes(kind).count(np.array(docs, dtype=np.int64)) == expected, (kind, size)
         assert any(view.name_codes(kind).count(np.arange(n)) for kind in FACET_FIELDS)
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_date_sorted_searches_from_bulk_scores_are_docsets(business, monkeypatch, sort):
+    """A date-sorted search takes its matches from bulk_scores when it can: the same page
+    (hits, snippets, marked headlines), total and facets as from docsets."""
+    def page(text: str) -> tuple:
+        result = business.search(SearchRequest(query=text, sort=sort, per_page=20))
+        return (result.total, result.articles, result.facets, result.notice,
+                [(h.id, h.snippet, h.headline_html, [s.id for s in h.similar]) for h in result.hits])
+
+    real = bulk_scores.all_scores
+    used = []
+    monkeypatch.setattr(archive_module.bulk_scores, "all_scores", lambda *args: used.append(1) or real(*args))
+    fast = {text: page(text) for text in QUERIES}
+    monkeypatch.setattr(archive_module.bulk_scores, "all_scores", lambda *args: None)
+    assert {text: page(text) for text in QUERIES} == fast
+    assert used and sum(1 for text in QUERIES if fast[text][0]) >= 10
