@@ -56,3 +56,12 @@ def test_html_in_an_export_is_read_as_a_reader_sees_it():
     assert cms.body == "The rail strike was called off on Monday.\n\nTalks resume today. Unions agreed."
     assert "track" not in cms.body and "<" not in cms.body
     assert text.body == "Shares in AT&T rose as 3 < 5 held"  # prose with < and & is not markup
+
+
+def test_a_bracketed_company_name_is_text_not_a_tag():
+    """Reuters wires write companies as <Texaco Inc>: a reader sees, and searches, the name."""
+    wire = json.dumps({"id": "w-1", "body": "<Texaco Inc> said it cut crude prices."})
+    mixed = json.dumps({"id": "w-2", "body": "<p>Shares of <Pennzoil Co> rose &amp; held.</p>"})
+    plain, cms = parse_jsonl(wire + "\n" + mixed, "wire.jsonl")
+    assert plain.body == "<Texaco Inc> said it cut crude prices."
+    assert cms.body == "Shares of <Pennzoil Co> rose & held."
