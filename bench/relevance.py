@@ -3,7 +3,9 @@
 Each collection in ../shared/corpus/ranking is converted to JSON Lines and indexed twice by
 indexer.writing.update_index: with entities (as a site indexes) and without. Every judged
 query is run through searcher.Archive.search with match=any exactly as the collection gives
-it (raw: its hyphens, capitals, parentheses and all), on both indexes, and once more with
+it (raw: its hyphens, capitals, parentheses and all), on both indexes, each hit followed by
+the story mates the page lists under it (MED's abstracts 165 and 183 are one text, one of
+them with "stody" and line-end hyphens), and once more with
 its syntax characters removed (cleaned). Beside them, plain BM25 (k1 1.2, b 0.75, the same
 idf) over the same tokens: the schema's text analyzer on headline + body and on the raw
 query, computed here in the run. Prints MAP, nDCG@10 and P@10.
@@ -47,7 +49,9 @@ def plain_words(text: str) -> str:
 
 
 def ranking(archive: Archive, query: str, depth: int, recency: bool) -> list[str]:
-    """The ranked ids; none for a query the searcher refuses (it counts as a miss)."""
+    """The ranked ids as a reader gets them: each hit, then the near-duplicates listed under
+    it ("1 similar article"), which its story stands for; none for a query the searcher
+    refuses (it counts as a miss)."""
     ids: list[str] = []
     for page in range(1, depth // PER_PAGE + 1):
         try:
@@ -57,7 +61,7 @@ def ranking(archive: Archive, query: str, depth: int, recency: bool) -> list[str
         except QueryError as exc:
             print(f"refused: {query[:60]!r}: {exc}", file=sys.stderr)
             return []
-        ids.extend(h.id for h in result.hits)
+        ids.extend(doc for h in result.hits for doc in (h.id, *(s.id for s in h.similar)))
         if len(result.hits) < PER_PAGE:
             break
     return ids
