@@ -36,6 +36,10 @@ FIELD_ALIASES = {
     "byline": ["author", "by"],
 }
 SEARCHABLE_FIELDS = {"headline", "body", "byline", "section", "entity", "person", "org", "place"}
+# A bare word is also searched among the names when the reader writes it as one, or when at
+# least this share of the articles using it name it: "system", "library" or "present"
+# (names spaCy found in capitalised titles) otherwise lifted articles for a common word.
+NAME_SHARE = 0.5
 MAX_NESTING = 20
 MIN_PREFIX = 2
 MAX_FUZZY_DISTANCE = 2
@@ -306,6 +310,44 @@ def _bound(q: query.Query, reader) -> query.Query:
     return q
 
 
+def _written_as_name(typed: str, start: int, end: int) -> bool:
+    """The word has a capital and does not start the query or a sentence ("Blair", "MEDLARS",
+    "McDonald"; not the "What" of a question), in a query that is not all capitals."""
+    word = typed[start:end]
+    if not any(ch.isupper() for ch in word) or is_all_capitals(typed):
+        return False
+    if word[1:] != word[1:].lower():
+        return True
+    before = typed[:start]
+    return bool(re.search(r"\w", before)) and not re.search(r"[.?!:;][\s(\"']*$", before)
+
+
+def _named_in_archive(reader, word: str) -> bool:
+    """At least NAME_SHARE of the articles using the word (by the body's stem) name it."""
+    named = reader.doc_frequency("entity", word)
+    if not named:
+        return False
+    stems = [t.text for t in reader.schema["body"].analyzer(word)]
+    using = max(named, reader.doc_frequency("body", stems[0])) if stems else named
+    return named >= NAME_SHARE * using
+
+
+def _names_where_named(q: query.Query, typed: str, reader) -> query.Query:
+    """Drop a bare word's entity-field term unless the word is a name (as written in the
+    query, or by how the archive's articles use it); a word the reader put in a field
+    (entity:udc) stays."""
+
+    def gate(sub: query.Query) -> query.Query:
+        if (isinstance(sub, query.Term) and sub.fieldname == "entity" and sub.startchar is not None
+                and typed[sub.startchar - 1:sub.startchar] != ":"
+                and not _written_as_name(typed, sub.startchar, sub.endchar)
+                and not _named_in_archive(reader, sub.text)):
+            return query.NullQuery
+        return sub
+
+    return q.accept(gate).normalize()
+
+
 def _only_wildcards(text: str) -> bool:
     return bool(text) and not re.sub(r"[*?:\s]", "", text)
 
@@ -325,7 +367,8 @@ def parse_query(text: str, schema, reader, match: str = "all", today: dt.date | 
     if not words or _only_wildcards(words):
         return ParsedQuery(query.Every(), date_range, text, browse=True)
     _check_shape(words, max_words)
-    words = _QUESTION_MARK.sub(" ", words)
+    typed = words
+    words = _QUESTION_MARK.sub(lambda m: " " * len(m.group()), words)
     if is_all_capitals(words):
         words = words.lower()
     plain = _plain_query(words, schema, match)
@@ -348,4 +391,5 @@ def parse_query(text: str, schema, reader, match: str = "all", today: dt.date | 
                       f"that says what the articles are about.")
             return ParsedQuery(query.NullQuery, date_range, text, browse=False, notice=notice)
         return ParsedQuery(query.NullQuery, date_range, text, browse=False)
+    q = _names_where_named(q, typed, reader)
     return ParsedQuery(_bound(q, reader), date_range, text, browse=False)
