@@ -273,7 +273,8 @@ def _plain_query(words: str, schema, match: str) -> query.Query | None:
     if not _PLAIN_WORDS.fullmatch(words):
         return None
     parts = []
-    for word in words.split():
+    for m in re.finditer(r"\S+", words):
+        word = m.group()
         if word.lower() in _OPERATOR_WORDS:
             return None
         if not any(True for _ in schema["body"].analyzer(word)):
@@ -284,7 +285,9 @@ def _plain_query(words: str, schema, match: str) -> query.Query | None:
             if len(texts) > 1:
                 return None
             if texts:
-                fields.append(query.Term(name, texts[0], boost=boost))
+                term = query.Term(name, texts[0], boost=boost)
+                term.startchar, term.endchar = m.start(), m.end()
+                fields.append(term)
         parts.append(query.Or(fields))
     q = (query.And(parts) if match == "all" else query.Or(parts)).normalize()
     return None if q is query.NullQuery else q
@@ -373,7 +376,8 @@ def parse_query(text: str, schema, reader, match: str = "all", today: dt.date | 
         words = words.lower()
     plain = _plain_query(words, schema, match)
     if plain is not None:
-        return ParsedQuery(_bound(plain, reader), date_range, text, browse=False)
+        return ParsedQuery(_bound(_names_where_named(plain, typed, reader), reader), date_range, text,
+                           browse=False)
     parser = _parser(schema, match)
     try:
         q = parser.parse(words)
