@@ -95,10 +95,16 @@ def test_every_ranking_path_gives_the_exhaustive_ranking(business, monkeypatch, 
         assert by_bulk == compared - (match == "any")
 
 
-def test_decoded_blocks_are_reused_within_a_search_and_dropped_after(business, monkeypatch):
-    decoded = []
+@pytest.fixture
+def decoded(monkeypatch) -> list[int]:
+    """One entry per posting block decoded while the test runs."""
+    counted: list[int] = []
     real = block_cache._decode
-    monkeypatch.setattr(block_cache, "_decode", lambda m: (decoded.append(1), real(m)))
+    monkeypatch.setattr(block_cache, "_decode", lambda m: (counted.append(1), real(m)))
+    return counted
+
+
+def test_decoded_blocks_are_reused_within_a_search_and_dropped_after(business, decoded):
     with business.view() as view:
         q = parse_query("oil prices", view.searcher.schema, view.reader, "all").query
         with block_cache.decoded_blocks():
@@ -226,13 +232,10 @@ def test_plain_words_parse_as_the_parser_parses_them(business, monkeypatch):
     assert fast > len(texts)
 
 
-def test_postings_read_whole_are_kept_for_the_next_search(business, monkeypatch):
+def test_postings_read_whole_are_kept_for_the_next_search(business, decoded, monkeypatch):
     """bulk_scores keeps a term's postings once read whole: the same search again decodes
     no posting block and scores every match the same."""
     monkeypatch.setattr(bulk_scores, "_POSTINGS", bulk_scores._PostingsCache())
-    decoded = []
-    real = block_cache._decode
-    monkeypatch.setattr(block_cache, "_decode", lambda m: (decoded.append(1), real(m)))
     with business.view() as view:
         q = parse_query("shares OR profits", view.searcher.schema, view.reader, "all").query
         with block_cache.decoded_blocks():
