@@ -17,13 +17,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from whoosh.analysis import (CharsetFilter, CompositeAnalyzer, LowercaseFilter, RegexTokenizer,
-                             StemFilter, StopFilter)
+from whoosh.analysis import CompositeAnalyzer, RegexTokenizer, StopFilter
 
-# Filters whose output for a token depends on that token alone (a StopFilter may renumber
-# the positions: the kept tokens are counted instead of all), applied as _Forms.analysed
-# reads them.
-_PER_TOKEN = (LowercaseFilter, CharsetFilter, StopFilter, StemFilter)
+from indexer.analysis import PER_TOKEN_FILTERS, filtered
+
 # Analysed words kept per analyzer, and analyzers kept (each reopened searcher has its own).
 MAX_WORDS = 200_000
 MAX_ANALYZERS = 16
@@ -60,24 +57,8 @@ class _Forms:
             self.words_of.setdefault(form, set()).add(word)
         return form
 
-
     def analysed(self, word: str) -> str | None:
-        """The word (one token of the tokenizer) through each filter as the filter treats a
-        token in mode "index", without the chain of generators and Token objects (~2 µs
-        instead of ~11 µs a word: a first search reads thousands of words it has not seen)."""
-        text = word
-        for f in self.analyzer.items[1:]:
-            kind = type(f)
-            if kind is LowercaseFilter:
-                text = text.lower()
-            elif kind is CharsetFilter:
-                text = text.translate(f.charmap)
-            elif kind is StopFilter:
-                if not (len(text) >= f.min and (f.max is None or len(text) <= f.max) and text not in f.stops):
-                    return None
-            elif text not in f.ignore:  # StemFilter
-                text = f._stem(text)
-        return text
+        return filtered(word, self.analyzer.items[1:])
 
 
 _forms: dict[int, _Forms] = {}
@@ -156,7 +137,7 @@ def _plain(analyzer) -> _Forms | None:
     if entry is not None and entry.analyzer is analyzer:
         return entry
     if not (isinstance(analyzer, CompositeAnalyzer) and type(analyzer.items[0]) is RegexTokenizer
-            and not analyzer.items[0].gaps and all(type(f) in _PER_TOKEN for f in analyzer.items[1:])):
+            and not analyzer.items[0].gaps and all(type(f) in PER_TOKEN_FILTERS for f in analyzer.items[1:])):
         return None
     if len(_forms) >= MAX_ANALYZERS:
         _forms.clear()
