@@ -15,6 +15,8 @@ from .headline import clean, is_site, text_of
 _META_AUTHORS = ("dc:creator", "dcterm:creator", "author", "parsely-author", "byl", "article:author",
                  "sailthru:author")
 _BYLINE_CLASS = re.compile(r"byline|writtenby|p-author|author(?!ity)", re.I)
+# What a byline shows beside the names: the writer's job or a blurb ("Ben Silverman Games Editor").
+_JOB_CLASS = re.compile(r"(?:author|byline)[-_]?(?:title|bio|role|job|position|description)|job[-_]?title", re.I)
 _BY = re.compile(r"^(?:written\s+by|posted\s+by|by|par|por|von|di|door|af)\b[\s:]*", re.I)
 # Names hold no digits: what follows the first one is a date or a time ("Joshua Sokol May 20,
 # 2019", "César Salza 1 de diciembre de 2017", "James Akinaka • 8h").
@@ -58,10 +60,13 @@ def _looks_like_names(text: str) -> bool:
 
 def _byline_elements(tree: HtmlElement) -> list[str]:
     """The texts of the first elements marked as the byline (rel=author, itemprop=author, a
-    byline class), in page order. An itemprop=author item that has an itemprop=name
+    byline class), in page order, without the writer's job title or blurb inside them. An itemprop=author item that has an itemprop=name
     (schema.org microdata, a Person) gives only that name, not the source or date beside it."""
+    def job(tag: HtmlElement) -> bool:
+        return isinstance(tag.tag, str) and bool(_JOB_CLASS.search(tag.get("class") or ""))
+
     def marked(tag: HtmlElement) -> bool:
-        if not isinstance(tag.tag, str) or tag.tag in ("meta", "link", "script", "style", "img"):
+        if not isinstance(tag.tag, str) or tag.tag in ("meta", "link", "script", "style", "img") or job(tag):
             return False
         names = " ".join((tag.get("class") or "").split()) + " " + (tag.get("id") or "")
         return (tag.get("rel") or "").split() == ["author"] or "author" in (tag.get("itemprop") or "") \
@@ -75,7 +80,7 @@ def _byline_elements(tree: HtmlElement) -> list[str]:
 
     texts = []
     for tag in islice(filter(marked, tree.iter()), 40):
-        text = ", ".join(person_items(tag)) or text_of(tag)
+        text = ", ".join(person_items(tag)) or text_of(tag, skip=job)
         if 0 < len(text) < 100 and re.search(r"[^\W\d_]", _BY.sub("", text)):
             texts.append(text)
     return texts

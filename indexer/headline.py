@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Callable
 
 from lxml.html import HtmlElement
 
@@ -40,12 +41,13 @@ def clean(text: str | None) -> str:
 _HIDDEN = {"script", "style", "template", "rt", "rp"}
 
 
-def text_of(element: HtmlElement) -> str:
-    """The element's visible text, its pieces joined by spaces and folded (`clean`)."""
+def text_of(element: HtmlElement, skip: Callable[[HtmlElement], bool] | None = None) -> str:
+    """The element's visible text, its pieces joined by spaces and folded (`clean`); without
+    the descendants `skip` is true for."""
     pieces: list[str] = []
 
     def walk(node: HtmlElement) -> None:
-        if node.tag in _HIDDEN:
+        if node.tag in _HIDDEN or (skip is not None and node is not element and skip(node)):
             return
         pieces.append(node.text or "")
         for child in node:

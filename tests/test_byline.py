@@ -1,5 +1,9 @@
 """Byline rules on small pages written for each rule (see indexer/byline.py)."""
+import json
+
 from indexer.htmlpage import parse_html
+
+from .conftest import corpus
 
 TEXT = "<p>Some body text that goes on for a while about nothing much.</p>" * 5
 
@@ -20,3 +24,18 @@ def test_a_microdata_authors_name_is_the_byline_not_the_box_around_it():
 def test_a_later_byline_element_names_the_writer_when_the_first_names_none():
     body = ('<div class="author">AFP</div><p>Par <span class="authorname">Sébastien Farcis</span></p>')
     assert _byline(body) == "Sébastien Farcis"
+
+
+def test_the_writers_job_title_inside_the_byline_element_is_no_part_of_the_names():
+    box = ('<div class="author"><a class="author-link" href="/author/ben-silverman">Ben Silverman</a>'
+           '<div class="author-title">Games Editor</div></div>')
+    assert _byline(box) == "Ben Silverman"
+    blurb = ('<div class="byline">By <span class="byline-name">Ana Ruiz</span>'
+             '<p class="author-bio">Ana Ruiz Covers Courts And Crime</p></div>')
+    assert _byline(blurb) == "Ana Ruiz"
+
+
+def test_a_real_bylines_job_title_is_dropped():
+    page = corpus("html-readability", "test-pages", "yahoo-1")
+    gold = json.loads((page / "expected-metadata.json").read_text())
+    assert parse_html((page / "source.html").read_bytes()).byline == gold["byline"] == "Ben Silverman"
