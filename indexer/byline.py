@@ -22,6 +22,9 @@ _BY = re.compile(r"^(?:written\s+by|posted\s+by|by|par|por|von|di|door|af)\b[\s:
 # 2019", "César Salza 1 de diciembre de 2017", "James Akinaka • 8h").
 _FROM_DIGIT = re.compile(r"[\s|,·•–—-]*(?:(?:updated|published|on)\s+)?(?:(?:jan|feb|mar|apr|may|jun|jul|aug"
                          r"|sep|oct|nov|dec)[a-z]*\.?\s+)?\d.*$", re.I | re.S)
+# Who else a byline credits after the writer ("Written by A Edited by B"): no author.
+_OTHER_CREDIT = re.compile(r"\s*[,;|]?\s*\b(?:edited|photos?|photographs|illustrations?|graphics|translated|"
+                           r"additional reporting)\s+by\b.*$", re.I | re.S)
 _NOT_A_BYLINE = re.compile(r"^(?:last\s+)?(?:updated|published|posted\s+on)\b", re.I)
 _NAME = re.compile(r"^[A-ZÀ-ÖØ-Þ\u0100-\u024f][\w'’.-]*(?:\s+(?:[A-ZÀ-ÖØ-Þ\u0100-\u024f][\w'’.-]*|de|da|del|van|von|der|la|le|bin|al|y)){1,4}$")
 
@@ -40,10 +43,12 @@ def person_names(value: object) -> str | None:
 
 
 def tidy_byline(text: str | None, site_names: list[str]) -> str | None:
-    """Only the names: "By Joshua Sokol May 20, 2019" → "Joshua Sokol"; "A, B and C, CNN" → "A, B and C"."""
+    """Only the writers' names: "By Joshua Sokol May 20, 2019" → "Joshua Sokol"; "A, B and C, CNN" →
+    "A, B and C"; "Written by A Edited by B" → "A"."""
     text = clean(text)
     if _NOT_A_BYLINE.match(text):
         return None
+    text = _OTHER_CREDIT.sub("", text)
     text = re.sub(r"^.*?\s+by\s+(?=[A-ZÀ-Ö])", "", text)  # "Tech Industry by Steven Musil"
     text = _BY.sub("", text)
     text = _FROM_DIGIT.sub("", text).strip(" ,|·•–—-")

@@ -39,3 +39,15 @@ def test_a_real_bylines_job_title_is_dropped():
     page = corpus("html-readability", "test-pages", "yahoo-1")
     gold = json.loads((page / "expected-metadata.json").read_text())
     assert parse_html((page / "source.html").read_bytes()).byline == gold["byline"] == "Ben Silverman"
+
+
+def test_an_editor_or_photographer_the_byline_credits_after_the_writer_is_no_author():
+    assert _byline('<p class="byline author">Written by Rob Ewaschuk<br>Edited by Betsy Beyer</p>') == "Rob Ewaschuk"
+    assert _byline('<div class="byline">By Ana Ruiz | Photos by Tom Hale</div>') == "Ana Ruiz"
+
+
+def test_a_real_bylines_editor_is_dropped():
+    page = corpus("html-readability", "test-pages", "google-sre-book-1")
+    gold = json.loads((page / "expected-metadata.json").read_text())["byline"]  # "Written by A\n Edited by B"
+    writer, editor = (line.strip().split(" by ", 1)[1] for line in gold.splitlines())
+    assert parse_html((page / "source.html").read_bytes()).byline == writer != editor
