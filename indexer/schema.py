@@ -7,8 +7,9 @@ from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.lang.stopwords import stoplists
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-# Bumped whenever a field or analyzer changes; an index of another version must be rebuilt.
-SCHEMA_VERSION = 7
+# Bumped whenever a field, an analyzer or what a segment keeps changes (8: exact field
+# lengths, indexer.whoosh_patches); an index of another version must be rebuilt.
+SCHEMA_VERSION = 8
 
 # Entity lists are stored as one comma-joined value per kind.
 ENTITY_FIELDS = ("people", "organisations", "places")

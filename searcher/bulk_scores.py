@@ -23,15 +23,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh import query
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.query.terms import MultiTerm
-from whoosh.util.numeric import byte_to_length
+
+from indexer.whoosh_patches import exact_lengths
 
 from .docsets import blocks, estimate, raw_postings, segment_docs
 from .matched_terms import Term
 from .scoring import NewsBM25F, RecencyBM25F, recency_factor
 
-_LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
 _NO_DOCS = np.zeros(0, dtype=np.int64)
 _NO_SCORES = np.zeros(0, dtype=np.float64)
 # The recency factors per document of the last few date tables (a commit's, shared by its
@@ -40,8 +39,6 @@ _FACTORS: dict[int, tuple[object, int, np.ndarray]] = {}
 MAX_FACTOR_TABLES = 4
 MAX_CACHED_POSTINGS = 2_000_000
 MAX_CACHED_TERMS = 50_000
-_LENGTH_PARTS: dict[tuple[float, float, float], np.ndarray] = {}
-MAX_LENGTH_PARTS = 64
 _CACHE_LOCK = threading.Lock()
 
 
@@ -261,7 +258,7 @@ class _Segment:
         weighting = self.weighting
         fieldname = q.fieldname
         if leaf.schema[fieldname].scorable:
-            lengths = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            lengths = exact_lengths(leaf._perdoc, fieldname)
             if lengths is None:
                 raise Unsupported(f"{fieldname} has no field lengths")
             # As BM25F.scorer sets its BM25FScorer up (whose own set-up would look the term up
@@ -271,9 +268,9 @@ class _Segment:
             avgfl = parent.avg_field_length(fieldname) or 1
             B, K1 = weighting._field_B.get(fieldname, weighting.B), weighting.K1
             # whoosh.scoring.bm25 is idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))).
-            # Its length part takes one of 256 values (a length is stored as a byte): computed
-            # once each here, operation for operation, so the floats agree with Whoosh's.
-            length_part = _length_part(K1, B, avgfl)[np.asarray(lengths, dtype=np.uint8)[docs]]
+            # Operation for operation on the exact lengths, so the floats agree with Whoosh's.
+            fl = np.asarray(lengths)[docs]
+            length_part = K1 * ((1 - B) + B * fl / avgfl)
             scores = idf * ((tfs * (K1 + 1)) / (tfs + length_part))
         else:  # Whoosh's WeightScorer: the weight itself
             scores = tfs
@@ -283,19 +280,6 @@ class _Segment:
         found = Scores(docs, scores).boosted(q.boost)
         self.term_scores.append((self.offset, (fieldname, btext), found.docs))
         return found
-
-
-def _length_part(K1: float, B: float, avgfl: float) -> np.ndarray:
-    """K1 * ((1 - B) + B * fl / avgfl) for each of the 256 lengths a byte stands for."""
-    shape = (K1, B, avgfl)  # the same for every term of a field: a wildcard has hundreds
-    part = _LENGTH_PARTS.get(shape)
-    if part is None:
-        part = np.array([K1 * ((1 - B) + B * fl / avgfl) for fl in _LENGTH_OF_BYTE])
-        with _CACHE_LOCK:
-            if len(_LENGTH_PARTS) >= MAX_LENGTH_PARTS:
-                _LENGTH_PARTS.clear()
-            _LENGTH_PARTS[shape] = part
-    return part
 
 
 def _postings(leaf, fieldname: str, btext: bytes, local: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:

@@ -14,6 +14,8 @@ from typing import Sequence
 from whoosh import scoring
 from whoosh.util.times import datetime_to_long
 
+from indexer.whoosh_patches import shortest_length
+
 BM25_B = 0.75
 BM25_K1 = 1.2
 RECENCY_WEIGHT = 0.15
@@ -56,6 +58,26 @@ class NewsBM25F(scoring.BM25F):
                 n = max(n, searcher.doc_frequency("body", stems[0]))
         total = searcher.doc_count_all()
         return math.log(1.0 + (total - n + 0.5) / (n + 0.5))
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        if not searcher.schema[fieldname].scorable:
+            return super().scorer(searcher, fieldname, text, qf=qf)
+        return ExactLengthScorer(searcher, fieldname, text, self._field_B.get(fieldname, self.B), self.K1, qf=qf)
+
+
+class ExactLengthScorer(scoring.BM25FScorer):
+    """Whoosh's BM25F scorer on exact field lengths (indexer.whoosh_patches), its score bounds
+    taken at the shortest length the posting block's or term's rounded-up minimum stands
+    for: at the rounded length a bound fell below the score of a shorter article, and the
+    block-skipping collector could pass it over."""
+
+    def setup(self, searcher, fieldname, text):
+        info = searcher.term_info(fieldname, text)
+        self.dfl = lambda docid: searcher.doc_field_length(docid, fieldname, 1)
+        self._maxquality = self._score(info.max_weight(), shortest_length(info.min_length()))
+
+    def block_quality(self, matcher) -> float:
+        return self._score(matcher.block_max_weight(), shortest_length(matcher.block_min_length()))
 
 
 def bm25f() -> NewsBM25F:

@@ -8,12 +8,13 @@ import shutil
 import pytest
 from whoosh import collectors
 from whoosh.codec import whoosh3
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer import whoosh_patches
 from indexer.store import IndexDir
 from indexer.writing import update_index
 from searcher import Archive, SearchRequest, archive as archive_module, block_cache, bulk_scores, docsets, tokens
-from searcher import query as query_module
+from searcher import query as query_module, scoring
 from searcher.query import parse_query
 
 from .conftest import corpus
@@ -136,8 +137,42 @@ def test_field_lengths_read_in_one_piece_equal_whooshs(business):
     with business.view() as view:
         for leaf, _ in view.reader.leaf_readers():
             for field in ("headline", "body"):
-                column = leaf._perdoc.column_reader(whoosh3._lenfield(field), whoosh3.LENGTHS_COLUMN)
-                assert list(whoosh_patches._load_lengths(column)) == list(column.load())
+                for name, kind in ((whoosh3._lenfield(field), whoosh3.LENGTHS_COLUMN),
+                                   (whoosh_patches.exact_length_column(field), whoosh_patches.EXACT_LENGTHS_COLUMN)):
+                    column = leaf._perdoc.column_reader(name, kind)
+                    assert list(whoosh_patches._load_lengths(column)) == list(column.load())
+
+
+def test_field_lengths_are_exact_token_counts(business):
+    """BM25 normalises by each article's own length: the analyzer's token count, not
+    Whoosh's one-byte rounding of it (a 1,000-word body was scored as 1,102 words)."""
+    rounded = 0
+    with business.view() as view:
+        schema = view.searcher.schema
+        for docnum, stored in view.reader.iter_docs():
+            for field in ("headline", "body"):
+                words = len(list(schema[field].analyzer(stored[field])))
+                assert view.reader.doc_field_length(docnum, field) == words, (docnum, field)
+                rounded += byte_to_length(length_to_byte(words)) != words
+    assert rounded > 500  # lengths Whoosh's byte would have changed
+
+
+def test_score_bounds_hold_at_exact_lengths(business):
+    """The block-skipping collector passes over a block whose bound is below its best:
+    every score is within its term's bound and its block's, though both come from
+    rounded-up minimum lengths."""
+    tight = 0
+    with business.view() as view:
+        for leaf_searcher, _ in view.searcher.leaf_searchers():
+            for word in ("said", "oil", "year", "market", "firm"):
+                matcher = leaf_searcher.postings("body", word, weighting=scoring.NewsBM25F())
+                bound = matcher.max_quality()
+                while matcher.is_active():
+                    score = matcher.score()
+                    assert score <= matcher.block_quality() and score <= bound, (word, matcher.id())
+                    tight += score > bound * 0.99
+                    matcher.next()
+    assert tight  # some score comes near its bound
 
 
 def test_tokens_are_the_analyzers(business):
