@@ -14,7 +14,7 @@ stock Whoosh (a plain two-field schema, one writer) on the same documents.
 
     python -m bench.perf [--sizes 10000,100000] [--queries 300] [--http] [--no-stock]
     python -m bench.perf --sizes 1000000 --no-stock     # the long run, not in CI
-    python -m bench.perf --growth                       # cost growth over saved runs
+    python -m bench.perf --growth                       # cost growth over saved runs (build-only too)
     python -m bench.perf --sizes 100000 --merge         # query times before and after index --merge
     python -m bench.perf --sizes 10000,100000 --build-only   # the write side alone
 """
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import multiprocessing
 import os
 import random
@@ -35,6 +34,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 from .reuters import articles, replicate, write_jsonl_files
 
@@ -365,29 +365,82 @@ def du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def growth_table() -> None:
-    """How each cost grows from one size to the next, per tenfold more documents."""
-    newest: dict[int, dict] = {}
-    if ROWS.exists():
-        for line in ROWS.read_text().splitlines():
-            row = json.loads(line)
-            newest[row["size"]] = row
-    sizes = sorted(newest)
-    if len(sizes) < 2:
-        return
-    metrics = [("build s per 1k docs", lambda r: 1000 / r["nd_docs_s"]),
-               ("FTS5 build s per 1k docs", lambda r: 1000 / r["fts_docs_s"]),
-               ("index MB per 1k docs", lambda r: r["nd_mb"] * 1000 / r["size"]),
-               ("query p50 ms", lambda r: r["nd_p"][0]), ("query p95 ms", lambda r: r["nd_p"][1]),
-               ("FTS5 query p95 ms", lambda r: r["fts_p"][1]),
-               ("stock Whoosh page p95 ms", lambda r: r["stock_p"][1] if r.get("stock_p") else math.nan),
-               ("query process RSS MB", lambda r: r["web_rss"]),
-               ("indexer peak RSS MB", lambda r: r["indexer_rss"]),
-               ("100 new articles s", lambda r: r["fresh_s"])]
-    print("\n== cost growth (newest run of each size; flat per-doc cost = linear) ==")
-    print(f"{'':26}" + "".join(f"{s:>12,}" for s in sizes))
-    for name, get in metrics:
-        print(f"{name:26}" + "".join(f"{get(newest[s]):12.2f}" for s in sizes))
+# The growth table's columns: these sizes always (a size never measured says so), and any
+# other size a run measured.
+GROWTH_SIZES = (10_000, 100_000, 1_000_000)
+NOT_MEASURED = "not measured"
+# (row name, the figure from a saved row or None when that run did not measure it, why it
+# grows as it does). The reasons are ours; every figure printed is a saved run's.
+GROWTH_METRICS: list[tuple[str, Callable[[dict], float | None], str]] = [
+    ("body characters per doc", lambda r: r.get("body_chars"),
+     "the documents themselves: 10k is Reuters alone; past 20,841 BBC's longer articles join the mix"),
+    ("build s per 1k docs", lambda r: 1000 / r["nd_docs_s"],
+     "near flat: each commit's segments are written in the workers, never merged again; what grows is the text per doc"),
+    ("build CPU s per 1k docs", lambda r: r.get("nd_cpu_1k"),
+     "all processes; parsing, analysis and segment writing are per article, so it follows the text per doc"),
+    ("stock Whoosh build s per 1k docs", lambda r: 1000 / r["stock_docs_s"] if r.get("stock_docs_s") else None,
+     "one writer, one segment: past its 256 MB pool, sorted runs go to disk and are merged at commit"),
+    ("stock Whoosh CPU s per 1k docs", lambda r: r.get("stock_cpu_1k"),
+     "as its wall time, on one core: the runs' pickling and merging grow faster than the documents"),
+    ("newsdesk/stock Whoosh docs/s", lambda r: r["nd_docs_s"] / r["stock_docs_s"] if r.get("stock_docs_s") else None,
+     "stock Whoosh's cost per doc grows with the size of its one segment, newsdesk's stays that of one batch"),
+    ("FTS5 build s per 1k docs", lambda r: 1000 / r["fts_docs_s"],
+     "b-tree inserts of each term (log n) and FTS5's automatic segment merges"),
+    ("index MB per 1k docs", lambda r: r["nd_mb"] * 1000 / r["size"],
+     "stored text and postings are per article (following the text per doc); the term dictionary grows sublinearly"),
+    ("query p50 ms", lambda r: r["nd_p"][0] if r.get("nd_p") else None,
+     "linear: a word's postings grow with the archive, and every match is scored and counted in facets"),
+    ("query p95 ms", lambda r: r["nd_p"][1] if r.get("nd_p") else None,
+     "linear: the common words' postings (whole blocks decoded and scored) over more segments"),
+    ("FTS5 query p95 ms", lambda r: r["fts_p"][1] if r.get("fts_p") else None,
+     "linear: bm25() ranks every match of the query's doclists"),
+    ("stock Whoosh page p95 ms", lambda r: r["stock_p"][1] if r.get("stock_p") else None,
+     "linear: its matcher scores and groupedby counts every match"),
+    ("query process RSS MB", lambda r: r.get("web_rss"),
+     "per-segment readers and facet tables: grow with segments and the names' vocabulary"),
+    ("indexer peak RSS MB", lambda r: r.get("indexer_rss"),
+     "bounded by one batch (BATCH_ARTICLES) and the posting pool (WRITER_MB): flat past one batch"),
+    ("100 new articles s", lambda r: r.get("fresh_s"),
+     "process start and NER of 100 articles, plus one commit that opens every segment: slow growth"),
+]
+
+
+def saved_rows() -> list[dict]:
+    """Every saved run's rows, oldest first."""
+    if not ROWS.exists():
+        return []
+    return [json.loads(line) for line in ROWS.read_text().splitlines() if line.strip()]
+
+
+def save_row(row: dict) -> None:
+    ROWS.parent.mkdir(exist_ok=True)
+    with ROWS.open("a") as out:
+        out.write(json.dumps({**row, "at": time.strftime("%Y-%m-%dT%H:%M:%S")}) + "\n")
+
+
+def growth_table(rows: list[dict]) -> None:
+    """How each cost grows from 10k to 100k to 1M documents: per size, the newest saved run
+    that measured the figure (a --build-only run measures the builds alone)."""
+    sizes = sorted(set(GROWTH_SIZES) | {r["size"] for r in rows})
+    print("\n== cost growth (per size the newest run that measured it; flat per-doc cost = linear) ==")
+    print(f"{'':34}" + "".join(f"{s:>14,}" for s in sizes))
+    used: dict[int, set[str]] = {s: set() for s in sizes}
+    for name, get, why in GROWTH_METRICS:
+        cells = []
+        for size in sizes:
+            value = None
+            for row in reversed(rows):
+                if row["size"] == size:
+                    value = get(row)
+                    if value is not None:
+                        used[size].add(row.get("at", "?"))
+                        break
+            cells.append(f"{value:14.2f}" if value is not None else f"{NOT_MEASURED:>14}")
+        print(f"{name:34}" + "".join(cells))
+        print(f"{'':4}why: {why}")
+    for size in sizes:
+        runs = ", ".join(sorted(used[size])) or NOT_MEASURED
+        print(f"  {size:>9,} documents: runs of {runs}")
 
 
 def main() -> int:
@@ -405,7 +458,7 @@ def main() -> int:
                     help="skip the stock Whoosh build (it takes ~25 min at 1M documents)")
     args = ap.parse_args()
     if args.growth:
-        growth_table()
+        growth_table(saved_rows())
         return 0
     base = corpus()
     rows = []
@@ -420,7 +473,15 @@ def main() -> int:
             build_cpu = children_cpu() - cpu
             stock_s = None if args.no_stock else stock_whoosh_build(docs, tmp / "stock")
             fts_s = fts_build(docs, tmp / "fts.db")
+            build = {"size": size, "body_chars": sum(len(d["body"]) for d in docs) / size,
+                     "nd_docs_s": size / build_s, "nd_cpu_1k": build_cpu * 1000 / size,
+                     "stock_docs_s": size / stock_s if stock_s else None,
+                     "stock_cpu_1k": STOCK_CPU[-1] * 1000 / size if stock_s else None,
+                     "fts_docs_s": size / fts_s, "nd_mb": du(ix) / 1e6,
+                     "stock_mb": du(tmp / "stock") / 1e6 if stock_s else None,
+                     "fts_mb": du(tmp / "fts.db") / 1e6, "indexer_rss": build_rss}
             if args.build_only:
+                save_row({**build, "build_only": True, "load": os.getloadavg()[0]})
                 print(f"\n== {size:,} documents: builds ==\n{'newsdesk (no NER), docs/s':34} {size / build_s:12.0f}"
                       f"   CPU {build_cpu * 1000 / size:.2f} s per 1k docs (all processes)")
                 if stock_s:
@@ -459,17 +520,12 @@ def main() -> int:
             http = http_load(ix, queries) if args.http else None
             fresh_s = fresh_articles_visible(src, ix, docs)
             rows.append({
-                "size": size, "nd_docs_s": size / build_s, "stock_docs_s": size / stock_s if stock_s else None,
-                "fts_docs_s": size / fts_s, "ner_docs_s": 500 / ner_s, "nd_mb": du(ix) / 1e6,
-                "stock_mb": du(tmp / "stock") / 1e6, "fts_mb": du(tmp / "fts.db") / 1e6,
+                **build, "ner_docs_s": 500 / ner_s,
                 "nd_p": [pct(nd, p) for p in (.5, .95, .99)], "fts_p": [pct(fts, p) for p in (.5, .95, .99)],
                 "stock_p": stock_p, "load": os.getloadavg()[0],
-                "indexer_rss": build_rss, "web_rss": result["rss"], "fresh_s": fresh_s, "http": http,
-                "merged": merged})
+                "web_rss": result["rss"], "fresh_s": fresh_s, "http": http, "merged": merged})
         r = rows[-1]
-        ROWS.parent.mkdir(exist_ok=True)
-        with ROWS.open("a") as out:
-            out.write(json.dumps({**r, "at": time.strftime("%Y-%m-%dT%H:%M:%S")}) + "\n")
+        save_row(r)
         print(f"\n== {size:,} documents ==")
         print(f"{'':34} {'newsdesk':>12} {'FTS5':>10} {'ratio':>8}")
         print(f"{'index build, docs/s (no NER)':34} {r['nd_docs_s']:12.0f} {r['fts_docs_s']:10.0f} "
@@ -507,7 +563,7 @@ def main() -> int:
             print(f"{'  req per server CPU second, 1 / 2':34} {h1['rps'] / max(h1['cores'], 1e-6):8.1f} / "
                   f"{h2['rps'] / max(h2['cores'], 1e-6):.1f}   (the cores busy are what the machine's load left)")
         print(f"{'load average during the run':34} {r['load']:8.1f}   (2 cores)")
-    growth_table()
+    growth_table(saved_rows())
     return 0
 
 
