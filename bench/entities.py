@@ -1,8 +1,11 @@
 """Entity quality: newsdesk's extraction beside the raw spaCy model, in one run.
 
 CoNLL-2003 (eng.testa, 216 Reuters stories with gold PER/ORG/LOC/MISC): each story is
-rebuilt as an article (headline line, then the dateline and body) and both systems read the
-same text. Scored per article name set (what facets and chips show) and per mention,
+rebuilt as an article (headline line, then the dateline and body) and every system reads the
+same text: newsdesk, the raw model (`ner` alone, batched) and issue 17's starting point, the
+whole pipeline run per article (`nlp(body)`, one process), timed in interleaved rounds.
+A sample of BBC bodies is timed the same way, newsdesk reading each as the indexer does a
+one-article file (`extract_many([body])`). Scored per article name set (what facets and chips show) and per mention,
 untyped and typed; names compare with case, dots, a leading "the", a possessive and the
 folding table ignored, and a lone surname counts as the article's full name, alike for
 gold and both systems. Predictions matching a gold MISC name or mention are not counted
@@ -14,6 +17,8 @@ looked up in bench/entity_judgements.tsv; precision is right / all of them, so a
 judged yet is listed and never counted right.
 
     python -m bench.entities [--corpus ../shared/corpus] [--top 200] [--list] [--rounds 5]
+
+(--rounds: the timed runs of each system on CoNLL and on the BBC sample.)
 
 (--corpus defaults to $NEWSDESK_CORPUS, then ../shared/corpus.)
 """
@@ -37,13 +42,18 @@ import spacy
 
 from indexer import entities as ner
 from indexer import entity_kinds
+from indexer.decode import decode_text
 from indexer.entity_names import canonical, normalise
 from indexer.store import IndexDir
+from indexer.textpage import parse_text
 from indexer.writing import update_index
 from searcher import Archive
 
 JUDGEMENTS = Path(__file__).with_name("entity_judgements.tsv")
-TARGETS = {"set_untyped_f1": 0.80, "set_typed_f1": 0.72, "speed_ratio": 0.80, "bbc_precision": 0.95}
+TARGETS = {"set_untyped_f1": 0.80, "set_typed_f1": 0.72, "speed_ratio": 0.80, "bbc_precision": 0.95,
+           "speedup_conll": 2.0, "speedup_bbc": 2.0}
+# Every this many BBC articles (sorted by path) timed against the whole pipeline.
+BBC_SAMPLE_STEP = 40
 _GOLD = {"PER": "people", "ORG": "organisations", "LOC": "places", "MISC": "misc"}
 _NO_SPACE_BEFORE = {".", ",", ":", ";", "?", "!", ")", "'s", "'", "n't", "%"}
 _NO_SPACE_AFTER = {"(", "$"}
@@ -201,27 +211,68 @@ def _timed(run) -> tuple[object, Timing]:
 
 
 @lru_cache(maxsize=1)
+def _full_nlp():
+    """The whole pipeline with spaCy's defaults, as the first indexer loaded it."""
+    return spacy.load(ner.MODEL)
+
+
+def _kept_ents(docs) -> list[list[tuple[int, int, str, str, str]]]:
+    return [[(e.start_char, e.end_char, e.text, ner.LABEL_KINDS[e.label_], e.text)
+             for e in doc.ents if e.label_ in ner.LABEL_KINDS] for doc in docs]
+
+
+def full_pipeline(texts: list[str]) -> tuple[list, Timing]:
+    """Issue 17's baseline: every component, `nlp(body)` one article at a time."""
+    nlp = _full_nlp()
+    docs, timing = _timed(lambda: [nlp(text) for text in texts])
+    return _kept_ents(docs), timing
+
+
+def indexer_path(texts: list[str]) -> tuple[list, Timing]:
+    """newsdesk as the indexer runs it on a one-article file: `extract_many([body])` each."""
+    return _timed(lambda: [ner.extract_many([text])[0] for text in texts])
+
+
+def interleaved(systems: dict, texts: list[str], rounds: int) -> dict[str, list]:
+    """Each system on the same texts `rounds` times, interleaved and in rotating order so a
+    load that comes and goes on the shared machine falls on all: (output, Timing) per round."""
+    for system in systems.values():
+        system(texts[:2])  # the model loaded outside the timing
+    names = list(systems)
+    runs: dict[str, list] = {name: [] for name in names}
+    for n in range(rounds):
+        for name in names[n % len(names):] + names[:n % len(names)]:
+            runs[name].append(systems[name](texts))
+    return runs
+
+
+def _speed(texts: list[str], done: list) -> dict:
+    return {"docs_s": median(len(texts) / t.wall for _, t in done),
+            "docs_cpu_s": median(len(texts) / t.cpu for _, t in done),
+            "same_each_round": all(p == done[0][0] for p, _ in done)}
+
+
+@lru_cache(maxsize=1)
 def _raw_nlp():
     return spacy.load(ner.MODEL, enable=["ner"])
 
 
-def raw_model(stories: list[Story]) -> tuple[list[list[tuple[int, int, str, str, str]]], Timing]:
+def raw_model(texts: list[str]) -> tuple[list[list[tuple[int, int, str, str, str]]], Timing]:
     """spaCy's own output: the pipeline as newsdesk loaded it before (`ner` only), spans as is."""
     nlp = _raw_nlp()
-    docs, timing = _timed(lambda: list(nlp.pipe((s.text for s in stories), batch_size=16)))
-    return [[(e.start_char, e.end_char, e.text, ner.LABEL_KINDS[e.label_], e.text)
-             for e in doc.ents if e.label_ in ner.LABEL_KINDS] for doc in docs], timing
+    docs, timing = _timed(lambda: list(nlp.pipe(texts, batch_size=16)))
+    return _kept_ents(docs), timing
 
 
-def newsdesk(stories: list[Story]) -> tuple[list[list[tuple[int, int, str, str, str]]], Timing]:
-    found, timing = _timed(lambda: ner.mentions_many([s.text for s in stories]))
+def newsdesk(texts: list[str]) -> tuple[list[list[tuple[int, int, str, str, str]]], Timing]:
+    found, timing = _timed(lambda: ner.mentions_many(texts))
     # The kind readers see is the one the whole archive (here the 216 stories) gives a name,
     # and one-word names most stories with the word do not name are dropped, as the searcher does.
     archive = {kind: Counter() for kind in entity_kinds.KINDS}
     for ms in found:
         for name, kind in {(m.name, m.kind) for m in ms}:
             archive[kind][name] += 1
-    with_word = Counter(w for s in stories for w in set(_WORDS.findall(s.text.casefold())))
+    with_word = Counter(w for text in texts for w in set(_WORDS.findall(text.casefold())))
     kinds = entity_kinds.archive_kinds(archive, lambda name: with_word[name.casefold()],
                                        lambda word: with_word[word.casefold()])
     return [[(m.start, m.end, m.name, kinds.get(m.name, m.kind), m.text) for m in ms
@@ -229,28 +280,27 @@ def newsdesk(stories: list[Story]) -> tuple[list[list[tuple[int, int, str, str, 
 
 
 def conll(path: Path, rounds: int) -> dict:
-    """Both systems on the same stories, `rounds` times, interleaved and in alternating order
-    so a load that comes and goes on the shared machine falls on both: the medians of wall
-    and CPU docs/s, and the load average before and after."""
+    """The three systems on the same stories, interleaved: the medians of wall and CPU
+    docs/s, and the load average before and after."""
     stories = load_conll(path)
-    systems = {"raw": raw_model, "newsdesk": newsdesk}
-    for system in systems.values():
-        system(stories[:2])  # the model loaded outside the timing
+    texts = [s.text for s in stories]
     result = {"stories": len(stories), "load": [os.getloadavg()[0]]}
-    runs: dict[str, list] = {name: [] for name in systems}
-    for n in range(rounds):
-        for name in (list(systems) if n % 2 == 0 else list(systems)[::-1]):
-            runs[name].append(systems[name](stories))
+    runs = interleaved({"full": full_pipeline, "raw": raw_model, "newsdesk": newsdesk}, texts, rounds)
     result["load"].append(os.getloadavg()[0])
     for name, done in runs.items():
         scores = {k: Score() for k in ("set untyped", "set typed", "mentions untyped", "mentions typed")}
         for story, predicted in zip(stories, done[0][0]):
             score_story(story, predicted, scores)
-        result[name] = {"scores": {k: s.prf() for k, s in scores.items()},
-                        "docs_s": median(len(stories) / t.wall for _, t in done),
-                        "docs_cpu_s": median(len(stories) / t.cpu for _, t in done),
-                        "same_each_round": all(p == done[0][0] for p, _ in done)}
+        result[name] = {"scores": {k: s.prf() for k, s in scores.items()}, **_speed(texts, done)}
     return result
+
+
+def bbc_speed(root: Path, rounds: int) -> dict:
+    """The whole pipeline and newsdesk's indexer path on every BBC_SAMPLE_STEP-th body."""
+    paths = sorted(root.glob("*/*.txt"))[::BBC_SAMPLE_STEP]
+    texts = [parse_text(decode_text(p.read_bytes())).body for p in paths]
+    runs = interleaved({"full": full_pipeline, "newsdesk": indexer_path}, texts, rounds)
+    return {"articles": len(texts), **{name: _speed(texts, done) for name, done in runs.items()}}
 
 
 def _cpu_with_children() -> float:
@@ -299,13 +349,13 @@ def main() -> int:
         "NEWSDESK_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")))
     ap.add_argument("--top", type=int, default=200, help="BBC facet values judged")
     ap.add_argument("--list", action="store_true", help="print the BBC top names with their judgements")
-    ap.add_argument("--rounds", type=int, default=5, help="timed CoNLL runs of each system, interleaved")
+    ap.add_argument("--rounds", type=int, default=5, help="timed runs of each system, interleaved")
     args = ap.parse_args()
 
     c = conll(args.corpus / "conll2003" / "eng.testa", args.rounds)
     print(f"CoNLL-2003 eng.testa, {c['stories']} stories          P      R      F1")
     for what in ("set untyped", "set typed", "mentions untyped", "mentions typed"):
-        for system in ("raw", "newsdesk"):
+        for system in ("full", "raw", "newsdesk"):
             p, r, f = c[system]["scores"][what]
             print(f"  {what:<17} {system:<9} {p:6.3f} {r:6.3f} {f:6.3f}")
     ratio = c["newsdesk"]["docs_s"] / c["raw"]["docs_s"]
@@ -314,7 +364,18 @@ def main() -> int:
           f"   ratio {ratio:.2f} (median of {args.rounds} interleaved rounds each)")
     print(f"  docs per CPU-s    raw {c['raw']['docs_cpu_s']:.1f}   newsdesk {c['newsdesk']['docs_cpu_s']:.1f}"
           f"   ratio {cpu_ratio:.2f}; load average {c['load'][0]:.1f} before, {c['load'][1]:.1f} after")
-    if not all(c[s]["same_each_round"] for s in ("raw", "newsdesk")):
+    speedup = c["newsdesk"]["docs_s"] / c["full"]["docs_s"]
+    print(f"  issue 17, whole pipeline per article (full) {c['full']['docs_s']:.1f} docs/s, "
+          f"{c['full']['docs_cpu_s']:.1f} per CPU-s; newsdesk {speedup:.2f}x docs/s, "
+          f"{c['newsdesk']['docs_cpu_s'] / c['full']['docs_cpu_s']:.2f}x per CPU-s")
+    s17 = bbc_speed(args.corpus / "bbc-news", args.rounds)
+    bbc_speedup = s17["newsdesk"]["docs_s"] / s17["full"]["docs_s"]
+    print(f"BBC News, every {BBC_SAMPLE_STEP}th body ({s17['articles']}), one process, median of {args.rounds} "
+          f"interleaved rounds: full {s17['full']['docs_s']:.1f} docs/s ({s17['full']['docs_cpu_s']:.1f} per CPU-s), "
+          f"newsdesk per file {s17['newsdesk']['docs_s']:.1f} ({s17['newsdesk']['docs_cpu_s']:.1f}); "
+          f"{bbc_speedup:.2f}x docs/s, {s17['newsdesk']['docs_cpu_s'] / s17['full']['docs_cpu_s']:.2f}x per CPU-s")
+    if not all(c[s]["same_each_round"] for s in ("full", "raw", "newsdesk")) or not all(
+            s17[s]["same_each_round"] for s in ("full", "newsdesk")):
         print("  WARNING: a system's output changed between rounds")
 
     b = bbc(args.corpus / "bbc-news", args.top)
@@ -334,7 +395,8 @@ def main() -> int:
 
     checks = {"set_untyped_f1": c["newsdesk"]["scores"]["set untyped"][2],
               "set_typed_f1": c["newsdesk"]["scores"]["set typed"][2],
-              "speed_ratio": ratio, "bbc_precision": b["precision"]}
+              "speed_ratio": ratio, "bbc_precision": b["precision"],
+              "speedup_conll": speedup, "speedup_bbc": bbc_speedup}
     missed = [name for name, value in checks.items() if value < TARGETS[name]] + (["doubled"] if b["doubled"] else [])
     print("targets: " + ", ".join(f"{k} >= {v}" for k, v in TARGETS.items()) + ", no name under two kinds"
           + (f"; MISSED {', '.join(missed)}" if missed else "; all met"))
