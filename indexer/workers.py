@@ -12,7 +12,6 @@ import os
 import signal
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from itertools import islice
 from typing import Callable, Iterator, TypeVar
 
 PR_SET_PDEATHSIG = 1
@@ -89,59 +88,69 @@ class Pools:
 def run_all(items: list[Item], job: Callable[[Item], tuple], pools: Pools, ahead: int,
             crashed: Callable[[Item], object],
             on_worker_death: Callable[[list[Item]], None]) -> Iterator[tuple[Item, object]]:
-    """(item, job's result) as jobs finish, at most `ahead` per worker running at once.
+    """(item, job's result) in the items' order, at most `ahead` jobs per worker running at
+    once and as many again finished ahead of an earlier one. In order, because the order
+    articles are written in is their document numbers, which break ties between equal
+    scores: the same files must give the same index and the same results, however the
+    workers' timing falls.
 
     When a worker dies (killed, out of memory) every job in flight fails with it and the
     pool is replaced: the items it may have held are run again one at a time, so the one
     that kills its worker again is found and gets `crashed(item)` as its result."""
-    waiting = iter(items)
-    running: dict[Future, Item] = {}
-    suspects: list[Item] = []
+    in_flight = ahead * pools.workers
+    running: dict[Future, int] = {}
+    finished: dict[int, object] = {}
+    suspects: list[int] = []
+    submitted = 0  # items[:submitted] were handed to a worker
+    out = 0  # items[:out] were yielded
     pool = pools.parse()
 
-    def lost(items: list[Item]) -> None:
+    def lost(numbers: list[int]) -> None:
         nonlocal pool
-        items = items + list(running.values())  # failed with the pool, or about to
+        numbers = numbers + list(running.values())  # failed with the pool, or about to
         running.clear()
-        on_worker_death(items)
-        suspects.extend(items)
+        on_worker_death([items[n] for n in sorted(numbers)])
+        suspects.extend(sorted(numbers))
         pool = pools.restart_parse()
 
-    def fill(count: int) -> None:
-        for item in islice(waiting, count):
+    def fill() -> None:
+        nonlocal submitted
+        while (not suspects and submitted < len(items) and len(running) < in_flight
+               and submitted - out < 2 * in_flight):
+            submitted += 1
             try:
-                running[pool.submit(*job(item))] = item
+                running[pool.submit(*job(items[submitted - 1]))] = submitted - 1
             except BrokenProcessPool:
-                lost([item])
+                lost([submitted - 1])
                 return
 
-    fill(ahead * pools.workers)
-    while running or suspects:
-        if not running:  # a suspect alone: whatever kills the pool now is its doing
-            item = suspects.pop(0)
+    fill()
+    while out < len(items):
+        if out in finished:
+            yield items[out], finished.pop(out)
+            out += 1
+            fill()
+        elif not running:  # a suspect alone: whatever kills the pool now is its doing
+            n = suspects.pop(0)
             try:
-                result = pool.submit(*job(item)).result()
+                finished[n] = pool.submit(*job(items[n])).result()
             except BrokenProcessPool:
-                result = crashed(item)
+                finished[n] = crashed(items[n])
                 pool = pools.restart_parse()
-            yield item, result
-            if not suspects:
-                fill(ahead * pools.workers)
-            continue
-        finished, _ = wait(running, return_when=FIRST_COMPLETED)
-        broken = []
-        for future in finished:
-            item = running.pop(future)
-            try:
-                result = future.result()
-            except BrokenProcessPool:
-                broken.append(item)
-                continue
-            yield item, result
-        if broken:
-            lost(broken)
-        elif not suspects:
-            fill(len(finished))
+            fill()
+        else:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            broken = []
+            for future in done:
+                n = running.pop(future)
+                try:
+                    finished[n] = future.result()
+                except BrokenProcessPool:
+                    broken.append(n)
+            if broken:
+                lost(broken)
+            else:
+                fill()
 
 
 def retry_on_worker_death(pools: Pools, attempts: int, work: Callable[[], Item]) -> Item:

@@ -344,8 +344,8 @@ def _live_counts(ix, keys: list[str]) -> dict[str, int]:
 def _parse_all(todo: list[tuple[Source, str]], with_entities: bool, pools: Pools,
                on_progress: Callable[[int, int], None],
                on_error: Callable[[str, str], None]) -> Iterator[tuple[Source, str, ParsedFile | str]]:
-    """Parsed files as they finish. At most a few files are parsed ahead of the writer, so
-    memory stays flat however large the run."""
+    """Parsed files in the order given. At most a few files are parsed ahead of the writer,
+    so memory stays flat however large the run."""
     total = len(todo)
     if pools.workers == 1 or total <= 2:
         for done, (src, sha1) in enumerate(todo, 1):

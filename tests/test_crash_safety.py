@@ -148,10 +148,26 @@ def test_the_job_that_kills_its_worker_is_named_and_the_others_finish():
 
     deaths = []
     with Pools(2) as pools:
-        results = dict(run_all(list(range(20)), lambda n: (_exit_on_seven, n), pools, 2,
+        results = list(run_all(list(range(20)), lambda n: (_exit_on_seven, n), pools, 2,
                                crashed=lambda n: "died", on_worker_death=deaths.append))
-    assert results == {n: "died" if n == 7 else n * n for n in range(20)}
+    assert results == [(n, "died" if n == 7 else n * n) for n in range(20)]
     assert deaths and all(7 in lost for lost in deaths)
+
+
+def _slow_first(n: int) -> int:
+    if n == 0:
+        time.sleep(0.5)
+    return n
+
+
+def test_results_come_in_the_files_order_whichever_worker_finishes_first():
+    """The order articles are written in is their document numbers, which break ties."""
+    from indexer.workers import Pools, run_all
+
+    with Pools(2) as pools:
+        results = list(run_all(list(range(12)), lambda n: (_slow_first, n), pools, 2,
+                               crashed=lambda n: "died", on_worker_death=lambda lost: None))
+    assert results == [(n, n) for n in range(12)]
 
 
 # -- the index directory itself: a lost link, a full disk, damage, files others could write --
