@@ -90,6 +90,7 @@ class PlainBM25:
         analyzer = text_analyzer()
         self.postings: dict[str, list[tuple[str, int]]] = defaultdict(list)
         self.lengths: dict[str, int] = {}
+        self.order = {doc["id"]: n for n, doc in enumerate(docs)}
         for doc in docs:
             tokens = [t.text for t in analyzer(f"{doc.get('headline', '')}\n{doc['body']}")]
             self.lengths[doc["id"]] = len(tokens)
@@ -107,7 +108,7 @@ class PlainBM25:
             for doc, tf in postings:
                 norm = BM25_K1 * (1 - BM25_B + BM25_B * self.lengths[doc] / self.average)
                 scores[doc] += idf * tf * (BM25_K1 + 1) / (tf + norm)
-        return [doc for doc, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:depth]]
+        return [doc for doc, _ in sorted(scores.items(), key=lambda kv: (-kv[1], self.order[kv[0]]))[:depth]]
 
 
 def _index(coll: Collection, workdir: Path, with_entities: bool) -> tuple[Archive, float]:
