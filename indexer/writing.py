@@ -22,7 +22,7 @@ from .manifest import FileState, Manifest
 from .parse import ParsedFile, parse_file, printable
 from .durable import DurableWriter
 from .ids import IdClaims
-from .segments import keep_unmerged, merge_plan, split, write_segments
+from .segments import keep_unmerged, merge_plan, split, text_size, write_segments
 from .sources import Source, scan
 from .takedowns import Takedown, Takedowns
 from .store import IndexDamaged, IndexDir, IndexProblem
@@ -192,7 +192,7 @@ def update_index(
 
         def commit() -> None:
             items = list(batch.articles.values())
-            parts = split(items, workers)
+            parts = split(items, workers, text_size)
             in_workers = len(parts) > 1
             writer = DurableWriter(ix, timeout=30.0, limitmb=WRITER_MB)
             try:

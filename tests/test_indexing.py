@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from whoosh.query import Every, Term
 
+from indexer.article import Article
+from indexer.segments import MIN_PER_WORKER, split, text_size
 from indexer.store import IndexDir, IndexerBusy, IndexProblem, INFO_FILE
 from indexer.writing import update_index
 
@@ -186,6 +188,20 @@ def test_segments_written_by_workers_match_a_single_writer(tmp_path):
     with IndexDir(parallel).open().searcher() as s:
         assert s.doc_count() == 510
         assert len(s.search(Term("body", "correct"), limit=None)) == 510
+
+
+def test_a_commit_is_split_between_workers_by_text_not_by_count():
+    # Long articles first, as when the BBC's follow Reuters wires in one batch: equal counts
+    # would leave one worker writing twice the text while the other waits.
+    items = [(Article(id=f"long{i}", path="a", body="word " * 600), "a") for i in range(300)]
+    items += [(Article(id=f"short{i}", path="b", body="word " * 200), "b") for i in range(900)]
+    parts = split(items, 2, text_size)
+    assert [item for part in parts for item in part] == items
+    texts = [sum(map(text_size, part)) for part in parts]
+    assert texts[0] == texts[1] and [len(part) for part in parts] == [300, 900]
+    # However uneven the text, no part is smaller than a worker is worth.
+    skewed = split(items[:300] + items[300:300 + MIN_PER_WORKER], 2, text_size)
+    assert [len(part) for part in skewed] == [MIN_PER_WORKER, 300]
 
 
 def test_small_commits_are_merged_and_replaced_articles_expunged(tmp_path):
