@@ -121,6 +121,17 @@ def model_text(body: str) -> str:
 NAME_CONTEXT = 4
 _TOKEN = re.compile(r"\S+")
 _PART_GAP = "\n"
+# Function words, capitalised only to start a sentence (or as "I"): no name, and a name beside
+# one has a capital of its own. A third of a BBC body's capitalised words are these.
+_FUNCTION_WORDS = frozenset("""
+a an the this that these those there here i i'm i've i'd you he she it it's he's she's we they
+we're we've they're there's that's his her its their our my your
+and but or so if when while as in on at for with after before by from of to
+however although though because also what which who how why where
+is was are were has have had not yes all some many most other now then more even just only
+still yet both each every any such about over under during since until despite among than
+""".split())
+_EDGE = "\"'“”‘’()[],.;:!?-"
 
 
 @dataclass
@@ -138,12 +149,22 @@ class NameWindows:
         return self.origins[n] + pos - self.starts[n]
 
 
+def _may_name(word: str) -> bool:
+    """A word with a capital that is not a capitalised function word ("The", "But", "I'm";
+    "US" and "IT" are written in capitals, so they stay)."""
+    if not any(c.isupper() for c in word):
+        return False
+    core = word.strip(_EDGE)
+    return core.casefold() not in _FUNCTION_WORDS or not (core[0].isupper() and core[1:] == core[1:].lower())
+
+
 def name_windows(text: str) -> NameWindows:
-    """`text` cut to the words within NAME_CONTEXT words of one with a capital letter."""
+    """`text` cut to the words within NAME_CONTEXT words of one with a capital letter that
+    may be part of a name (not a capitalised function word)."""
     tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
     keep = bytearray(len(tokens))
     for n, (start, end) in enumerate(tokens):
-        if any(c.isupper() for c in text[start:end]):
+        if _may_name(text[start:end]):
             for near in range(max(0, n - NAME_CONTEXT), min(len(tokens), n + NAME_CONTEXT + 1)):
                 keep[near] = 1
     parts, starts, origins, length = [], [], [], 0

@@ -265,6 +265,14 @@ def test_the_model_reads_only_the_words_around_capitalised_ones_at_their_offsets
     assert "Tony Blair" in extract(body).people and "London" in extract(body).places
 
 
+def test_a_capitalised_function_word_opens_no_window_but_a_name_in_capitals_does():
+    filler = "and then it went on for a long while with nothing much said at all "
+    body = f"{filler}But it was quiet, {filler}I think. {filler}The US and IT firms met {filler}"
+    windows = name_windows(body)
+    assert "But" not in windows.text and "I think" not in windows.text
+    assert windows.text == "said at all The US and IT firms met and then"  # four words each side
+
+
 def test_an_occasion_or_venue_the_model_calls_an_organisation_is_not_one():
     found = extract("Jason Gardener won gold at the 2005 European Indoor Championships in Madrid. "
                     "Toshiba showed its screens at the Consumer Electronics Show in Las Vegas, the "
