@@ -16,6 +16,7 @@ from whoosh.formats import Characters, Positions
 from whoosh.writing import SegmentWriter
 
 from .analysis import Analysed, analyse, analyse_names
+from .postings import TermPool, write_postings
 from .schema import name_analyzer, text_analyzer
 
 # The file's extension inside the segment (MAIN_<id>.words).
@@ -43,8 +44,9 @@ class WordListWriter(SegmentWriter):
     """A SegmentWriter that analyses headline and body once each (indexer.analysis) and
     also writes the new segment's word list."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, limitmb: int = 128, **kwargs) -> None:
+        super().__init__(*args, limitmb=limitmb, **kwargs)
+        self.pool = TermPool(self._tempstorage, self.newsegment, limitmb=limitmb)
         self._counts: Counter = Counter()
         analyzer = text_analyzer()
         for name in FIELDS:
@@ -109,6 +111,15 @@ class WordListWriter(SegmentWriter):
         super().add_reader(reader)
         for _, stored in reader.iter_docs():
             self._counts.update(set().union(*(spelling_words(stored.get(name) or "") for name in FIELDS)))
+
+    def _flush_segment(self) -> None:
+        """Whoosh's, with the postings pooled and written by indexer.postings (the same bytes)."""
+        self.perdocwriter.close()
+        perdoc = self.per_document_reader() if self.codec.length_stats else None
+        write_postings(self.fieldwriter, self.schema, perdoc, self.pool)
+        self.fieldwriter.close()
+        if perdoc is not None:
+            perdoc.close()
 
     def _finalize_segment(self):
         if self._counts:

@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from whoosh.writing import PostingPool, SegmentWriter
+
+from indexer.documents import article_document
+from indexer.parse import parse_file
 from indexer.schema import text_analyzer
 from indexer.store import IndexDir
-from indexer.wordlists import read_words, spelling_words
+from indexer.wordlists import WordListWriter, read_words, spelling_words
 from indexer.writing import update_index
 
 from .conftest import corpus
@@ -48,3 +53,40 @@ def test_counts_follow_articles_through_updates_and_merges(tmp_path):
     update_index([src], IndexDir(root), with_entities=False)
     words = _words(root)
     assert (words["zebras"], words["quokkas"], words["walruses"]) == (7, 7, 1)
+
+
+class _WhooshPostingsWriter(WordListWriter):
+    """The same writer with Whoosh's own posting pool and posting writing."""
+
+    def __init__(self, *args, limitmb: int = 128, **kwargs) -> None:
+        super().__init__(*args, limitmb=limitmb, **kwargs)
+        self.pool = PostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+
+    _flush_segment = SegmentWriter._flush_segment
+
+
+def _segment_files(ix, segment) -> dict[str, bytes]:
+    """A compound segment's files by extension (their names hold the random segment id)."""
+    files = segment.open_compound_file(ix.storage)
+    found = {name.split(".", 1)[1]: files.open_file(name).read() for name in files.list()}
+    files.close()
+    return found
+
+
+@pytest.mark.parametrize("limitmb", [128, 1])  # 1 MB: both pools spill sorted runs to disk
+def test_postings_pooled_by_term_are_the_bytes_whoosh_writes(tmp_path, limitmb):
+    folder = corpus("bbc-news", "business")
+    items = [(article, "business") for path in sorted(folder.glob("*.txt"))[:150]
+             for article in parse_file(path, folder, with_entities=False).articles]
+    root = tmp_path / "ix"
+    update_index([folder / "001.txt"], IndexDir(root), with_entities=False)
+    ix = IndexDir(root).open()
+    written = {}
+    for kind in (WordListWriter, _WhooshPostingsWriter):
+        writer = kind(ix, _lk=False, limitmb=limitmb)
+        for article, source in items:
+            writer.add_document(**article_document(article, source))
+        written[kind] = _segment_files(ix, writer._finalize_segment())
+    ix.close()
+    assert {"trm", "pst", "words"} <= set(written[WordListWriter])
+    assert written[WordListWriter] == written[_WhooshPostingsWriter]
