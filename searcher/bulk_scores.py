@@ -10,8 +10,9 @@ the tree's sums and intersections are array operations too. (As Python dictionar
 entry per posting, they were the larger part of a search at 10,000 articles.)
 
 Handles the shapes the query parser makes: words in fields, wildcard and fuzzy words (the
-OR of the terms searcher.expansion found), AND, OR, AND NOT, AND MAYBE, REQUIRE. Any other
-part (phrases, an OR with a coordination bonus) answers None and the caller ranks with
+OR of the terms searcher.expansion found), phrases (their words' scores where
+docsets.phrase_docs finds them together), AND, OR, AND NOT, AND MAYBE, REQUIRE. Any other
+part (a phrase with slop, an OR with a coordination bonus) answers None and the caller ranks with
 Whoosh: hundreds of terms through its matcher tree took 0.7 s for pr*. Reads the whoosh3 codec's block internals
 like searcher.docsets; whoosh-reloaded is pinned to 2.7.5."""
 from __future__ import annotations
@@ -27,7 +28,7 @@ from whoosh.query.terms import MultiTerm
 
 from indexer.whoosh_patches import exact_lengths
 
-from .docsets import blocks, estimate, raw_postings, segment_docs
+from .docsets import adjacent_words, blocks, estimate, phrase_docs, raw_postings, segment_docs
 from .matched_terms import Term
 from .scoring import NewsBM25F, RecencyBM25F, recency_factor
 
@@ -198,6 +199,8 @@ class _Segment:
         intersection all of it. A conjunction starts from its rarest part, as in docsets."""
         if isinstance(q, query.Term):
             return self.term(q, local)
+        if isinstance(q, query.Phrase) and adjacent_words(self.leaf, q):
+            return self.phrase(q, local)
         if isinstance(q, MultiTerm):
             # A wildcard or fuzzy word is the OR of the terms it stands for, as Whoosh scores it.
             terms = [query.Term(q.fieldname, btext) for btext in q._btexts(self.leaf)]
@@ -236,6 +239,27 @@ class _Segment:
             required = self.scores(q.b, found.docs)  # scored for its terms, not its score
             return found.among(required.docs)
         raise Unsupported(type(q).__name__)
+
+    def phrase(self, q: query.Phrase, local: np.ndarray | None) -> Scores:
+        """Whoosh scores a phrase as the intersection of its words (SpanNear2 over a binary
+        tree of IntersectionMatchers) where they stand together: each word's score summed in
+        that tree's order, then boosted. Its words count as matched only where it matched."""
+        field = self.leaf.schema[q.fieldname]
+        try:
+            btexts = [field.to_bytes(word) for word in q.words]
+        except ValueError:  # Whoosh's phrase matches nothing then
+            return Scores(_NO_DOCS, _NO_SCORES)
+        recorded = len(self.term_scores)
+        parts = [self.term(query.Term(q.fieldname, btext), local) for btext in btexts]
+        del self.term_scores[recorded:]
+        docs = parts[0].docs
+        for part in parts[1:]:
+            docs = np.intersect1d(docs, part.docs, assume_unique=True)
+        if len(docs):
+            docs = np.array(phrase_docs(self.leaf, q.fieldname, btexts, docs.tolist()), dtype=np.int64)
+        for btext in dict.fromkeys(btexts):
+            self.term_scores.append((self.offset, (q.fieldname, btext), docs))
+        return Scores(docs, _tree_sum([part.scores[np.searchsorted(part.docs, docs)] for part in parts])).boosted(q.boost)
 
     def term(self, q: query.Term, local: np.ndarray | None) -> Scores:
         """The term's scores for the live documents (of `local`, when given) that hold it."""
@@ -326,6 +350,14 @@ def _union(parts: list[Scores], doc_count: int) -> Scores:
     present[docs] = True
     held = np.flatnonzero(present)
     return Scores(held, sums[held])
+
+
+def _tree_sum(parts: list[np.ndarray]) -> np.ndarray:
+    """The parts added as whoosh.util.make_binary_tree pairs them: a + (b + c)."""
+    if len(parts) == 1:
+        return parts[0]
+    half = len(parts) // 2
+    return _tree_sum(parts[:half]) + _tree_sum(parts[half:])
 
 
 def _without(found: Scores, excluded: set[int]) -> Scores:

@@ -7,7 +7,8 @@ and combined with Python's set operations, in C. The ranking then only has to fi
 page, which Whoosh's block-quality skipping does without scoring most matches.
 
 Words, field:word, AND/OR/NOT, +/-, wildcards and fuzzy words (expanded to their terms) are
-set operations; anything else (phrases) asks Whoosh's matcher for its documents. Uses the
+set operations; a phrase is the set of its words' documents, then the positions of only
+those documents (phrase_docs); anything else asks Whoosh's matcher for its documents. Uses the
 whoosh3 codec's block internals (`_terms.matcher`, `_read_ids`, `_next_block`), like
 indexer.segments; whoosh-reloaded is pinned to 2.7.5."""
 from __future__ import annotations
@@ -83,6 +84,10 @@ def _docs(leaf_searcher, leaf, q: query.Query, within: set[int] | None = None) -
         return _docs(leaf_searcher, leaf, q.a, within)
     elif isinstance(q, query.Require):
         return _docs(leaf_searcher, leaf, query.And([q.a, q.b]), within)
+    elif isinstance(q, query.Phrase) and adjacent_words(leaf, q):
+        words = query.And([query.Term(q.fieldname, word) for word in q.words])
+        found = _docs(leaf_searcher, leaf, words, within)
+        return set(phrase_docs(leaf, q.fieldname, q.words, sorted(found))) if found else found
     elif isinstance(q, query.Every):
         return set(leaf.all_doc_ids()) if within is None else set(within)
     elif q is query.NullQuery:
@@ -106,6 +111,58 @@ def estimate(leaf, q: query.Query) -> int:
     if isinstance(q, (query.AndNot, query.AndMaybe)):
         return estimate(leaf, q.a)
     return leaf.doc_count_all()
+
+
+def adjacent_words(leaf, q: query.Phrase) -> bool:
+    """The phrase is words next to each other, in order, in a field with positions: what
+    the query parser makes of quotes and of o'neill or e-mail, and what phrase_docs finds."""
+    if q.slop != 1 or not q.words or q.fieldname not in leaf.schema:
+        return False
+    field_format = leaf.schema[q.fieldname].format
+    return bool(field_format and field_format.supports("positions"))
+
+
+def phrase_docs(leaf, fieldname: str, words: list, candidates: list[int]) -> list[int]:
+    """Which of the ascending `candidates` (each holding every word) have the words next to
+    each other in order, as Whoosh's SpanNear2 (slop 1, ordered) finds them: each word's
+    positions read only in the candidates' blocks, never walked match by match."""
+    if len(words) == 1:
+        return candidates
+    field = leaf.schema[fieldname]
+    decode = field.format.decode_positions
+    by_word: dict[bytes, dict[int, list[int]]] = {}
+    for word in words:
+        btext = word if isinstance(word, bytes) else field.to_bytes(word)
+        if btext not in by_word:
+            by_word[btext] = _positions(leaf, fieldname, btext, candidates, decode)
+    per_word = [by_word[w if isinstance(w, bytes) else field.to_bytes(w)] for w in words]
+    first, rest = per_word[0], per_word[1:]
+    found = []
+    for docnum in candidates:
+        later = [set(positions[docnum]) for positions in rest]
+        if any(all(start + k in held for k, held in enumerate(later, 1)) for start in first[docnum]):
+            found.append(docnum)
+    return found
+
+
+def _positions(leaf, fieldname: str, btext: bytes, candidates: list[int], decode) -> dict[int, list[int]]:
+    """The term's positions in each of the ascending `candidates` that holds it."""
+    found = raw_postings(leaf, fieldname, btext)
+    out: dict[int, list[int]] = {}
+    if found is None:
+        return out
+    i = 0
+    for block in blocks(found[0], candidates):
+        block._read_ids()
+        block._read_values()
+        ids, values = block._ids, block._values
+        end = bisect.bisect_right(candidates, ids[-1], i)
+        for docnum in candidates[i:end]:
+            at = bisect.bisect_left(ids, docnum)
+            if at < len(ids) and ids[at] == docnum:
+                out[docnum] = decode(values[at])
+        i = end
+    return out
 
 
 def _probe(postings, within: set[int]) -> set[int]:
