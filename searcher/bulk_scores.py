@@ -28,7 +28,7 @@ from whoosh.query.terms import MultiTerm
 
 from indexer.whoosh_patches import exact_lengths
 
-from .docsets import adjacent_words, blocks, estimate, phrase_docs, raw_postings, segment_docs
+from .docsets import adjacent_words, blocks, estimate, phrase_docs, phrase_terms, raw_postings, segment_docs
 from .matched_terms import Term
 from .scoring import NewsBM25F, RecencyBM25F, recency_factor
 
@@ -244,14 +244,8 @@ class _Segment:
         """Whoosh scores a phrase as the intersection of its words (SpanNear2 over a binary
         tree of IntersectionMatchers) where they stand together: each word's score summed in
         that tree's order, then boosted. Its words count as matched only where it matched."""
-        field = self.leaf.schema[q.fieldname]
-        try:
-            btexts = [field.to_bytes(word) for word in q.words]
-        except ValueError:  # Whoosh's phrase matches nothing then
-            return Scores(_NO_DOCS, _NO_SCORES)
-        recorded = len(self.term_scores)
-        parts = [self.term(query.Term(q.fieldname, btext), local) for btext in btexts]
-        del self.term_scores[recorded:]
+        btexts = phrase_terms(self.leaf, q)
+        parts = [self.term(query.Term(q.fieldname, btext), local, record=False) for btext in btexts]
         docs = parts[0].docs
         for part in parts[1:]:
             docs = np.intersect1d(docs, part.docs, assume_unique=True)
@@ -261,8 +255,9 @@ class _Segment:
             self.term_scores.append((self.offset, (q.fieldname, btext), docs))
         return Scores(docs, _tree_sum([part.scores[np.searchsorted(part.docs, docs)] for part in parts])).boosted(q.boost)
 
-    def term(self, q: query.Term, local: np.ndarray | None) -> Scores:
-        """The term's scores for the live documents (of `local`, when given) that hold it."""
+    def term(self, q: query.Term, local: np.ndarray | None, record: bool = True) -> Scores:
+        """The term's scores for the live documents (of `local`, when given) that hold it;
+        with `record`, the documents are kept as the term's matches (Scored.term_scores)."""
         leaf = self.leaf
         if q.fieldname not in leaf.schema:
             return Scores(_NO_DOCS, _NO_SCORES)
@@ -302,7 +297,8 @@ class _Segment:
             factors = recency_factors(weighting.dates, weighting.newest_long)
             scores = scores * factors[weighting.offsets[id(leaf)] + docs]
         found = Scores(docs, scores).boosted(q.boost)
-        self.term_scores.append((self.offset, (fieldname, btext), found.docs))
+        if record:
+            self.term_scores.append((self.offset, (fieldname, btext), found.docs))
         return found
 
 

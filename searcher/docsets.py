@@ -85,9 +85,9 @@ def _docs(leaf_searcher, leaf, q: query.Query, within: set[int] | None = None) -
     elif isinstance(q, query.Require):
         return _docs(leaf_searcher, leaf, query.And([q.a, q.b]), within)
     elif isinstance(q, query.Phrase) and adjacent_words(leaf, q):
-        words = query.And([query.Term(q.fieldname, word) for word in q.words])
-        found = _docs(leaf_searcher, leaf, words, within)
-        return set(phrase_docs(leaf, q.fieldname, q.words, sorted(found))) if found else found
+        btexts = phrase_terms(leaf, q)
+        found = _docs(leaf_searcher, leaf, query.And([query.Term(q.fieldname, b) for b in btexts]), within)
+        return set(phrase_docs(leaf, q.fieldname, btexts, sorted(found))) if found else found
     elif isinstance(q, query.Every):
         return set(leaf.all_doc_ids()) if within is None else set(within)
     elif q is query.NullQuery:
@@ -122,21 +122,21 @@ def adjacent_words(leaf, q: query.Phrase) -> bool:
     return bool(field_format and field_format.supports("positions"))
 
 
-def phrase_docs(leaf, fieldname: str, words: list, candidates: list[int]) -> list[int]:
-    """Which of the ascending `candidates` (each holding every word) have the words next to
-    each other in order, as Whoosh's SpanNear2 (slop 1, ordered) finds them: each word's
+def phrase_terms(leaf, q: query.Phrase) -> list[bytes]:
+    """The phrase's words as the field's terms, in order."""
+    field = leaf.schema[q.fieldname]
+    return [field.to_bytes(word) for word in q.words]
+
+
+def phrase_docs(leaf, fieldname: str, btexts: list[bytes], candidates: list[int]) -> list[int]:
+    """Which of the ascending `candidates` (each holding every term) have the terms next to
+    each other in order, as Whoosh's SpanNear2 (slop 1, ordered) finds them: each term's
     positions read only in the candidates' blocks, never walked match by match."""
-    if len(words) == 1:
+    if len(btexts) == 1:
         return candidates
-    field = leaf.schema[fieldname]
-    decode = field.format.decode_positions
-    by_word: dict[bytes, dict[int, list[int]]] = {}
-    for word in words:
-        btext = word if isinstance(word, bytes) else field.to_bytes(word)
-        if btext not in by_word:
-            by_word[btext] = _positions(leaf, fieldname, btext, candidates, decode)
-    per_word = [by_word[w if isinstance(w, bytes) else field.to_bytes(w)] for w in words]
-    first, rest = per_word[0], per_word[1:]
+    decode = leaf.schema[fieldname].format.decode_positions
+    by_term = {btext: _positions(leaf, fieldname, btext, candidates, decode) for btext in set(btexts)}
+    first, rest = by_term[btexts[0]], [by_term[btext] for btext in btexts[1:]]
     found = []
     for docnum in candidates:
         later = [set(positions[docnum]) for positions in rest]

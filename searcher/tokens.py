@@ -55,6 +55,16 @@ class _Forms:
             self.forms.clear()
             self.words_of.clear()
 
+    def may_be(self, words: set[str], wanted: set[str] | frozenset[str]) -> set[str]:
+        """Those of `words` whose form may be wanted: with `charmap`, only a word that starts
+        as a wanted form starts (a new text has ~200 distinct words, each ~10 µs through the
+        filters, of which a few are wanted)."""
+        if self.charmap is None:
+            return words
+        initials = {form[:1] for form in wanted}
+        charmap = self.charmap
+        return {word for word in words if word[:1].lower().translate(charmap)[:1] in initials}
+
     def add(self, word: str) -> str | None:
         form = self.forms[word] = self.analysed(word)
         if form is not None:
@@ -100,16 +110,10 @@ def term_spans(text: str, analyzer, wanted: set[str] | frozenset[str]) -> list[t
             or analyzer.items[0].expression.flags != _DOTTED_WORDS_WHOLE.flags:
         return [(form, start, end) for form, _, start, end in tokens(text, analyzer, wanted.__contains__)]
     words = set(_DOTTED_WORDS_WHOLE.findall(text))
-    new = words.difference(entry.forms)
+    new = entry.may_be(words.difference(entry.forms), wanted)
     entry.make_room(len(new))
     if not entry.forms:  # making room forgot every word
-        new = words
-    if entry.charmap is not None:
-        # Only a word that starts as a wanted form starts can be one: a new text's words are
-        # ~200 distinct words, each ~10 µs through the filters, of which a few are wanted.
-        initials = {form[:1] for form in wanted}
-        charmap = entry.charmap
-        new = {word for word in new if word[:1].lower().translate(charmap)[:1] in initials}
+        new = entry.may_be(words, wanted)
     for word in new:
         entry.add(word)
     found = words.intersection(set().union(*(entry.words_of.get(form, ()) for form in wanted)))
