@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 
 from whoosh.reading import TermNotFound
 
+from . import entities
 from .article import Article
 from .documents import article_document
 from .errors import ParseError
@@ -352,6 +353,9 @@ def _parse_all(todo: list[tuple[Source, str]], with_entities: bool, pools: Pools
             yield src, sha1, _parse_job(str(src.path), str(src.root), with_entities)
             on_progress(done, total)
         return
+
+    if with_entities:
+        entities.load()  # before the workers fork: they share one copy instead of each loading it
 
     def job(entry: tuple[Source, str]) -> tuple:
         return _parse_job, str(entry[0].path), str(entry[0].root), with_entities
