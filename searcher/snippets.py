@@ -17,7 +17,7 @@ from typing import Iterable
 
 from whoosh import query as wquery
 
-from .tokens import term_spans, tokens as analysed_tokens
+from .tokens import phrase_tokens, term_spans
 
 SNIPPET_CHARS = 240
 # A second fragment shorter than this reads as noise rather than context.
@@ -101,7 +101,7 @@ def match_spans(text: str, analyzer, marks: Marks) -> list[_Span]:
     if not marks.phrases:  # words alone: their places, in order, without positions
         return [_Span(start, end, word) for word, start, end in term_spans(text, analyzer, marks.terms)]
     wanted = marks.terms.union(*marks.phrases)
-    tokens = list(analysed_tokens(text, analyzer, wanted.__contains__))
+    tokens = phrase_tokens(text, analyzer, wanted)
     spans: list[_Span] = []
     in_phrase: set[int] = set()
     for phrase in marks.phrases:

@@ -305,6 +305,49 @@ def test_term_spans_are_the_analyzers_tokens(business):
                 assert tokens.term_spans(text, analyzer, wanted) == [t for t in every if t[0] in wanted], text[:80]
 
 
+def test_phrase_tokens_find_the_phrases_the_analyzers_positions_find(business):
+    """phrase_tokens (the snippets' words when the query has phrases) place every phrase
+    where Whoosh's positions do: phrases of words side by side in stored headlines and
+    bodies, across stop words and punctuation, and of words apart, through the schema's
+    analyzers and one whose stop words leave gaps; besides the phrase, other wanted words."""
+    import random
+    from whoosh.analysis import StopFilter
+
+    def places(found, phrase):
+        found = [t for t in found if t[0] in phrase]
+        n = len(phrase)
+        return [(found[i][2], found[i + n - 1][3]) for i in range(len(found) - n + 1)
+                if all(found[i + k][0] == phrase[k] and found[i + k][1] == found[i][1] + k for k in range(n))]
+
+    rng = random.Random(5)
+    checked = 0
+    with business.view() as view:
+        schema = view.searcher.schema
+        body = schema["body"].analyzer
+        gappy = body.items[0] | body.items[1] | body.items[2] | StopFilter(renumber=False) | body.items[-1]
+        stored = [f for _, f in zip(range(300), view.searcher.all_stored_fields())]
+        texts = [t for f in stored for t in (f.get("headline", ""), f.get("body", ""))]
+        texts += ["Bank of England, bank. England; the Bank of the England", "oil oil oil price oil", ""]
+        for analyzer in (body, schema["headline"].analyzer, gappy):
+            for text in texts:
+                every = [(t.text, t.pos, t.startchar, t.endchar)
+                         for t in analyzer(text, positions=True, chars=True, mode="index")]
+                if len(every) < 3:
+                    continue
+                i = rng.randrange(len(every) - 2)
+                apart = rng.sample(every, 2)
+                for phrase in ({every[i][0]: 0, every[i + 1][0]: 0}, dict.fromkeys(t[0] for t in every[i:i + 3]),
+                               dict.fromkeys(t[0] for t in apart)):
+                    phrase = tuple(phrase)
+                    wanted = set(phrase) | {rng.choice(every)[0], "ziggurat"}
+                    expected = [t for t in every if t[0] in wanted]
+                    found = tokens.phrase_tokens(text, analyzer, wanted)
+                    assert [(w, s, e) for w, _, s, e in found] == [(w, s, e) for w, _, s, e in expected]
+                    assert places(found, phrase) == places(expected, phrase), (phrase, text[:80])
+                    checked += bool(places(expected, phrase))
+    assert checked > 500
+
+
 def test_a_words_form_starts_with_its_first_letter_folded(business):
     """term_spans analyses only a text's words that start as a wanted form does: sound only if
     the filters (lower-case, fold, stop words, Porter) never change a word's first letter
