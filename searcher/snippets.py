@@ -188,7 +188,10 @@ def snippet(text: str, analyzer, marks: Marks, limit: int = SNIPPET_CHARS) -> st
                 sentence.spans.append(spans[at])
             at += 1
     lead = parts[0]
-    best = max(parts, key=lambda s: (s.score(), -s.start))
+    # Only the lead and the sentences with a match can be chosen: any other scores 0 and
+    # starts after the lead.
+    marked = [s for s in parts if s.spans]
+    best = max([lead, *marked], key=lambda s: (s.score(), -s.start))
     if best.score() <= lead.score() + 0.5:
         best = lead  # the lead holds as much of the query: it is the better summary
     chosen = [best]
@@ -196,7 +199,7 @@ def snippet(text: str, analyzer, marks: Marks, limit: int = SNIPPET_CHARS) -> st
     room = limit - len(html.unescape(re.sub("</?mark>", "", fragments[0][0])))
     if room >= MIN_SECOND:
         seen = best.keys
-        others = [s for s in parts if s is not best and s.keys - seen]
+        others = [s for s in marked if s is not best and s.keys - seen]
         if others:
             second = max(others, key=lambda s: (len(s.keys - seen), s.score(), -s.start))
             chosen.append(second)
