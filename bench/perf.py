@@ -254,8 +254,8 @@ for q in queries:
                         until=parse_date(q["until"]) if q.get("until") else None,
                         sort=q.get("sort", "relevance"))
     t0 = time.perf_counter(); archive.search(req); times.append(time.perf_counter() - t0)
-hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0]
-print(json.dumps({{"times": times, "rss": int(hwm.split()[1]) / 1024}}))
+status = {{l.split(":")[0]: int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(("VmHWM:", "RssAnon:"))}}
+print(json.dumps({{"times": times, "rss": status["VmHWM"] / 1024, "anon": status["RssAnon"] / 1024}}))
 """
 
 
@@ -278,10 +278,11 @@ def http_load(ix: Path, queries: list[dict], seconds: float = 10.0, clients: int
     out = {}
     for processes, runs in rounds.items():
         times = [t for r in runs for t in r["times"]]
+        biggest = max(runs, key=lambda r: sum(r["rss"]))
         out[processes] = {"rps": len(times) / (seconds * len(runs)), "p50": pct(times, .5),
                           "p99": pct(times, .99), "errors": sum(r["errors"] for r in runs),
                           "cores": sum(r["cpu"] for r in runs) / (seconds * len(runs)),
-                          "rss": max((r["rss"] for r in runs), key=lambda rss: sum(rss))}
+                          "rss": biggest["rss"], "anon": biggest["anon"]}
     return out
 
 
@@ -320,9 +321,11 @@ def _http_round(ix: Path, queries: list[dict], processes: int, seconds: float, c
     cpu = sum(map(_cpu_seconds, tree)) - cpu_before
     # Peak RSS of each serving process (the master's too when it forks workers).
     rss = [_status_kb(pid, "VmHWM") / 1024 for pid in tree]
+    # Of it, each process's own memory now (the rest is index pages mapped from the page cache).
+    anon = [_status_kb(pid, "RssAnon") / 1024 for pid in tree]
     server.terminate()
     server.wait(timeout=30)
-    return {"times": times, "errors": errors[0], "rss": rss, "cpu": cpu}
+    return {"times": times, "errors": errors[0], "rss": rss, "anon": anon, "cpu": cpu}
 
 
 def _client(base: str, queries: list[dict], offset: int, stop: float) -> tuple[list[float], int]:
@@ -397,6 +400,8 @@ GROWTH_METRICS: list[tuple[str, Callable[[dict], float | None], str]] = [
     ("stock Whoosh page p95 ms", lambda r: r["stock_p"][1] if r.get("stock_p") else None,
      "linear: its matcher scores and groupedby counts every match"),
     ("query process RSS MB", lambda r: r.get("web_rss"),
+     "its own memory and the index pages the queries read through the map: near the index size"),
+    ("query process own memory MB", lambda r: r.get("web_anon"),
      "per-segment readers and facet tables: grow with segments and the names' vocabulary"),
     ("indexer peak RSS MB", lambda r: r.get("indexer_rss"),
      "bounded by one batch (BATCH_ARTICLES) and the posting pool (WRITER_MB): flat past one batch"),
@@ -523,7 +528,7 @@ def main() -> int:
                 **build, "ner_docs_s": 500 / ner_s,
                 "nd_p": [pct(nd, p) for p in (.5, .95, .99)], "fts_p": [pct(fts, p) for p in (.5, .95, .99)],
                 "stock_p": stock_p, "load": os.getloadavg()[0],
-                "web_rss": result["rss"], "fresh_s": fresh_s, "http": http, "merged": merged})
+                "web_rss": result["rss"], "web_anon": result["anon"], "fresh_s": fresh_s, "http": http, "merged": merged})
         r = rows[-1]
         save_row(r)
         print(f"\n== {size:,} documents ==")
@@ -550,13 +555,15 @@ def main() -> int:
                 print(f"{'query ' + name + ' vs stock Whoosh, ms':34} {r['nd_p'][i]:12.1f} {r['stock_p'][i]:10.1f} "
                       f"{r['nd_p'][i] / max(r['stock_p'][i], 1e-6):7.2f}×" + ("   10 highlights; target ≤ 0.5×)" if i == 0 else ""))
         print(f"{'peak RSS indexer (all processes), MB':34} {r['indexer_rss']:12.0f}")
-        print(f"{'peak RSS query process, MB':34} {r['web_rss']:12.0f}   (one searcher, after the query mix)")
+        print(f"{'peak RSS query process, MB':34} {r['web_rss']:12.0f}   (one searcher, after the query mix; "
+              f"{r['web_anon']:.0f} its own memory, RssAnon, the rest index pages mapped from the page cache)")
         print(f"{'100 new articles searchable, s':34} {r['fresh_s']:12.1f}   (incl. NER and process start)")
         if r["http"]:
             for processes, h in r["http"].items():
                 print(f"{f'HTTP /api/search, {processes} process(es)':34} {h['rps']:8.1f} req/s, p50 {h['p50']:.0f} ms, "
                       f"p99 {h['p99']:.0f} ms, {h['errors']} errors, {h['cores']:.2f} cores busy; "
-                      "peak RSS MB per process " + " ".join(f"{mb:.0f}" for mb in h["rss"]))
+                      "peak RSS MB per process " + " ".join(f"{mb:.0f}" for mb in h["rss"])
+                      + " (own memory, RssAnon: " + " ".join(f"{mb:.0f}" for mb in h["anon"]) + ")")
             h1, h2 = r["http"][1], r["http"][2]
             print(f"{'HTTP scaling, 2 processes / 1':34} {h2['rps'] / max(h1['rps'], 1e-6):8.2f}×   (target ≥ 1.7×; "
                   f"2 threads each, 8 loopback client processes, 1-2-2-1 turns of 10 s)")
