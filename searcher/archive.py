@@ -202,6 +202,21 @@ class Archive:
             view.close()
             self._local.view = None
 
+    def warm(self) -> None:
+        """Build now what searches read from the newest commit, instead of in the first search
+        (1.9 s of a first search at 100,000 articles, then 0.15 s more in the first with an
+        unknown word): its date, story and name tables, every segment's word list and the
+        spelling dictionary. A server forks its workers after this, so they share them."""
+        with self.view() as view:
+            view.dates()
+            view.newest_date()
+            view.story_members()
+            view.entity_kinds()
+            for name in (*FACET_FIELDS, "month"):
+                view.name_codes(name)
+            self._lexicon.read_all(view.searcher.reader())
+        spelling.is_english("warm")
+
     # -- search ------------------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResult:

@@ -66,6 +66,11 @@ class Lexicon:
                 self._segments[key] = entry
         return entry
 
+    def read_all(self, reader) -> None:
+        """Read every segment's word list now."""
+        for leaf in _leaves(reader):
+            self._read(leaf)
+
     def frequency(self, reader, word: str) -> int:
         """How many articles use `word` as written (deleted ones too, until their segment
         is merged)."""

@@ -351,3 +351,36 @@ def test_related_never_lists_an_articles_twin(bbc):
     for one, twin in [("sport/012.txt", "sport/020.txt"), ("sport/020.txt", "sport/012.txt")]:
         related = [hit.id for hit in bbc.related(one, limit=10)]
         assert len(related) == 10 and twin not in related and one not in related
+
+
+def test_warm_builds_what_the_first_searches_would(examples_index, monkeypatch):
+    """After warm(), searches from a new thread (facets, stories, a misspelt word) build no
+    table, read no word list and load no dictionary: `serve` warms before it answers."""
+    import threading
+
+    from searcher import spelling, tables
+
+    spelling._dictionary.cache_clear()
+    archive = Archive(examples_index)
+    archive.warm()
+    assert spelling._dictionary.cache_info().currsize == 1
+
+    def no_build(self, key, build):
+        assert key in self._tables, f"table {key} built after warm()"
+        return self._tables[key]
+
+    monkeypatch.setattr(tables.DocTables, "_table", no_build)
+    monkeypatch.setattr(tables.SegmentTables, "get", lambda self, leaf, name, build: self._tables[(leaf.segment().segment_id(), name)])
+    monkeypatch.setattr(spelling, "read_words", lambda leaf: pytest.fail("a word list read after warm()"))
+    monkeypatch.setattr(spelling, "SpellChecker", lambda **kw: pytest.fail("the dictionary loaded after warm()"))
+    found = []
+
+    def search() -> None:
+        for text in ("sea", "black sea", "prime ministr"):
+            found.append(archive.search(SearchRequest(query=text)))
+
+    thread = threading.Thread(target=search)
+    thread.start()
+    thread.join()
+    assert len(found) == 3 and found[0].total and found[0].facets
+    assert found[2].suggestion or found[2].corrected

@@ -557,6 +557,10 @@ def serve(index_path: Path | None, host: str, port: int, threads: int, processes
         sys.exit(1)
     from .writer import start_writer
 
+    # Listening already: the first requests wait in the socket's queue, and forked workers
+    # share what this builds.
+    app.extensions["newsdesk.archive"].warm()
+
     def report(line: str) -> None:
         click.echo(line, err=True)
 
