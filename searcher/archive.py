@@ -214,8 +214,7 @@ class Archive:
             view.entity_kinds()
             for name in (*FACET_FIELDS, "month"):
                 view.name_codes(name)
-            self._lexicon.read_all(view.searcher.reader())
-        spelling.is_english("warm")
+            spelling.warm(view.searcher.reader(), self._lexicon)
 
     # -- search ------------------------------------------------------------------------------
 

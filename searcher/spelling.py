@@ -66,11 +66,6 @@ class Lexicon:
                 self._segments[key] = entry
         return entry
 
-    def read_all(self, reader) -> None:
-        """Read every segment's word list now."""
-        for leaf in _leaves(reader):
-            self._read(leaf)
-
     def frequency(self, reader, word: str) -> int:
         """How many articles use `word` as written (deleted ones too, until their segment
         is merged)."""
@@ -113,6 +108,13 @@ class Correction:
 def _dictionary() -> SpellChecker:
     """Read once per process (under a second), on the first word a correction is found for."""
     return SpellChecker(language="en", distance=1)
+
+
+def warm(reader, lexicon: Lexicon) -> None:
+    """Read now what the first correction would: every segment's word list, the dictionary."""
+    for leaf in _leaves(reader):
+        lexicon._read(leaf)
+    _dictionary()
 
 
 def is_english(word: str) -> bool:

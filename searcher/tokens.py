@@ -66,6 +66,14 @@ class _Forms:
         charmap = self.charmap
         return {word for word in words if word[:1].lower().translate(charmap)[:1] in initials}
 
+    def form_of(self, word: str) -> str | None:
+        """The word's form, analysed now if it was never seen."""
+        form = self.forms.get(word, _MISSING)
+        if form is _MISSING:
+            self.make_room(1)
+            form = self.add(word)
+        return form
+
     def add(self, word: str) -> str | None:
         form = self.forms[word] = self.analysed(word)
         if form is not None:
@@ -87,14 +95,10 @@ def tokens(text: str, analyzer, keep: Callable[[str], bool] | None = None) -> It
             if keep is None or keep(t.text):
                 yield t.text, t.pos, t.startchar, t.endchar
         return
-    forms, renumbered = entry.forms, entry.renumbered
+    renumbered = entry.renumbered
     pos = -1
     for match in analyzer.items[0].expression.finditer(text):
-        word = match.group()
-        form = forms.get(word, _MISSING)
-        if form is _MISSING:
-            entry.make_room(1)
-            form = entry.add(word)
+        form = entry.form_of(match.group())
         if form is None:
             pos += not renumbered
             continue
@@ -151,14 +155,7 @@ def _adjacent(entry: _Forms, text: str, end: int, start: int) -> bool:
     """Whether the token ending at `end` and the one starting at `start` have positions one
     apart: every token between them a dropped word, and dropped words leave no gap."""
     for match in entry.analyzer.items[0].expression.finditer(text, end, start):
-        if not entry.renumbered:
-            return False
-        word = match.group()
-        form = entry.forms.get(word, _MISSING)
-        if form is _MISSING:
-            entry.make_room(1)
-            form = entry.add(word)
-        if form is not None:
+        if not entry.renumbered or entry.form_of(match.group()) is not None:
             return False
     return True
 
