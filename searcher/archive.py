@@ -206,7 +206,7 @@ class Archive:
         """Build now what searches read from the newest commit, instead of in the first search
         (1.9 s of a first search at 100,000 articles, then 0.15 s more in the first with an
         unknown word): its date, story and name tables, every segment's word list and the
-        spelling dictionary. A server forks its workers after this, so they share them."""
+        spelling dictionary: a server process calls it before it answers."""
         with self.view() as view:
             view.dates()
             view.newest_date()

@@ -557,22 +557,24 @@ def serve(index_path: Path | None, host: str, port: int, threads: int, processes
         sys.exit(1)
     from .writer import start_writer
 
-    # Listening already: the first requests wait in the socket's queue, and forked workers
-    # share what this builds.
-    app.extensions["newsdesk.archive"].warm()
-
     def report(line: str) -> None:
         click.echo(line, err=True)
 
     workers = f" ({processes} processes)" if processes > 1 else ""
     click.echo(f"Serving {ix_dir.root} on http://{host}:{port}/{workers} (Ctrl-C to stop)")
+    # Each answering process warms its archive once its socket listens (the first requests
+    # wait in the queue); not the master before it forks, which would keep a copy of the
+    # tables it never reads (at 100,000 articles 225 MB more in the master).
+    archive = app.extensions["newsdesk.archive"]
     if processes == 1:
         if token:
             start_writer(ix_dir, report=report)
+        archive.warm()
         server.run()
         return
 
     def run_worker(sock) -> None:
+        archive.warm()
         waitress.create_server(app, sockets=[sock], threads=threads, ident="newsdesk").run()
 
     def run_writer(sock) -> None:
