@@ -113,6 +113,11 @@ def term_spans(text: str, analyzer, wanted: set[str] | frozenset[str]) -> list[t
     entry = _dotted(analyzer)
     if entry is None:
         return [(form, start, end) for form, _, start, end in tokens(text, analyzer, wanted.__contains__)]
+    return _spans(entry, text, wanted)
+
+
+def _spans(entry: _Forms, text: str, wanted: set[str] | frozenset[str]) -> list[tuple[str, int, int]]:
+    """term_spans for an analyzer whose tokenizer is DOTTED_WORDS (_dotted)."""
     words = set(_DOTTED_WORDS_WHOLE.findall(text))
     new = entry.may_be(words.difference(entry.forms), wanted)
     entry.make_room(len(new))
@@ -144,7 +149,7 @@ def phrase_tokens(text: str, analyzer, wanted: set[str] | frozenset[str]) -> lis
         return list(tokens(text, analyzer, wanted.__contains__))
     found: list[Token] = []
     pos = 0
-    for form, start, end in term_spans(text, analyzer, wanted):
+    for form, start, end in _spans(entry, text, wanted):
         if found:
             pos += 1 if _adjacent(entry, text, found[-1][3], start) else 2
         found.append((form, pos, start, end))
