@@ -296,7 +296,8 @@ def test_term_spans_are_the_analyzers_tokens(business):
         schema = view.searcher.schema
         stored = [f for _, f in zip(range(300), view.searcher.all_stored_fields())]
         texts = [t for f in stored for t in (f.get("headline", ""), f.get("body", ""))]
-        texts += ["U.S. oil.price a..oil *oil* oil. Oil's oil", "oil.oil..oil.", "Café cafés CAFE café.", ""]
+        texts += ["U.S. oil.price a..oil *oil* oil. Oil's oil", "oil.oil..oil.", "Café cafés CAFE café.", "",
+                  "“Oil” rose; Ölpreis, Éclairs éclair’s x.Éclair é.oil 3.5 Ĺ ﬁnal", "ÉCLAIR—oil’s"]
         for analyzer in (schema["body"].analyzer, schema["headline"].analyzer, schema["person"].analyzer):
             for text in texts:
                 every = [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True, mode="index")]
