@@ -27,11 +27,11 @@ ELLIPSIS = "…"
 _WS = re.compile(r"\s+")
 # A sentence ends at . ! ? (and closing quotes or brackets) before a capital, digit or
 # opening quote; or at a line break. "Mr. Smith" and "U.S. officials" do not end one.
-# The lookaheads first: both ends start with one of those characters, and testing it before
-# the lookbehinds at every position of the text makes the search ~2.5× faster; the first
-# end's own punctuation before its lookbehinds, which every space tried, ~1.4× more.
-_SENTENCE_END = re.compile(r"(?=[.!?\s])(?:(?=[.!?])(?<![A-Z])(?<!\b(?:Mr|Dr|St|Ms|Jr|Sr|No|vs))(?<!\bMrs)(?<!\b[A-Z]\.[A-Z])"
-                           r"[.!?]+[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])|\s*\n\s*)")
+# Both ends start with one character of [.!?\n], consumed first and the lookbehinds tested
+# after it: the search then skips in C to the next such character, ~4× faster than trying
+# each position of the text.
+_SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)\s*|(?<!\n)(?<![A-Z].)(?<!\b(?:Mr|Dr|St|Ms|Jr|Sr|No|vs).)(?<!\bMrs.)"
+                           r"(?<!\b[A-Z]\.[A-Z].)[.!?]*[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9]))")
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,10 @@ def sentences(text: str, through: int | None = None) -> list[_Sentence]:
     that character position (at least one): no later sentence can hold a match before it."""
     out, start = [], 0
     for m in _SENTENCE_END.finditer(text):
-        end = m.start() + len(m.group(0).rstrip())
-        if text[start:end].strip():
+        end = m.start() + len(m.group().rstrip())
+        while end > start and text[end - 1].isspace():  # a line break's spaces before it
+            end -= 1
+        if end > start:  # the sentence ends in its punctuation or a non-space before the break
             out.append(_Sentence(start, end))
         start = m.end()
         if through is not None and out and start >= through:

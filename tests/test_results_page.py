@@ -7,7 +7,7 @@ import re
 
 from indexer.schema import text_analyzer
 from searcher.results import FacetValue
-from searcher.snippets import Marks, snippet
+from searcher.snippets import Marks, sentences, snippet
 from web import create_app
 from web.pages import month_chart
 from web.reader_dates import reader_date
@@ -60,6 +60,16 @@ def test_snippets_are_short_sentence_aligned_and_never_overlap():
     assert len(parts) <= 2 and not any(a in b for a in parts for b in parts if a is not b)
     for part in parts:  # each starts a sentence or is cut with "…"
         assert part[0].isupper() or part[0] in "\"“‘'" or html.startswith("…")
+
+
+def test_sentences_end_at_stops_and_line_breaks_not_after_titles_or_initials():
+    text = ('Mr. Smith met U.S. officials. "We agreed." Then? Yes!\nnext line  \n  Dr. Who said no. 5 more.'
+            '\n\nLast one (Reuters).  ')
+    found = [text[s.start:s.end] for s in sentences(text)]
+    assert found == ['Mr. Smith met U.S. officials.', '"We agreed."', 'Then?', 'Yes!', 'next line',
+                     'Dr. Who said no.', '5 more.', 'Last one (Reuters).']
+    assert [text[s.start:s.end] for s in sentences(text, through=31)] == found[:2]
+    assert sentences("   \n\n  ") == [] and [(s.start, s.end) for s in sentences("  \nA")] == [(3, 4)]
 
 
 def test_weak_matches_show_the_lead_sentence():
