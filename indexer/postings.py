@@ -27,6 +27,7 @@ from typing import Iterator
 from whoosh.codec import whoosh3
 from whoosh.writing import PostingPool
 
+from .lean_postings import LeanWriter
 from .whoosh_patches import exact_lengths
 
 # Memory estimates for the pool's limit, in bytes: a posting's slots in its term's lists
@@ -105,8 +106,9 @@ class TermPool(PostingPool):
                 yield (fieldname, term, *posting)
 
 
-def write_postings(fieldwriter, schema, perdoc, pool: TermPool) -> None:
-    """What `fieldwriter.add_postings(schema, perdoc, pool.iter_postings())` writes."""
+def write_postings(fieldwriter, schema, perdoc, pool: TermPool, lean: LeanWriter | None = None) -> None:
+    """What `fieldwriter.add_postings(schema, perdoc, pool.iter_postings())` writes; with
+    `lean`, each term's ids and weights also go to it (indexer.lean_postings)."""
     if type(fieldwriter) is not whoosh3.W3FieldWriter:
         raise TypeError(f"write_postings writes Whoosh 3 segments, not {type(fieldwriter).__name__}'s")
     for fieldname, in_field in groupby(pool.terms(), itemgetter(0)):
@@ -118,6 +120,8 @@ def write_postings(fieldwriter, schema, perdoc, pool: TermPool) -> None:
         lengths = exact_lengths(perdoc, fieldname) if perdoc is not None else None
         for _, term, docs, weights, values in in_field:
             fieldwriter.start_term(term)
+            if lean is not None and len(docs) >= writer._inlinelimit:  # else inlined in its TermInfo
+                lean.add(writer._startoffset, docs, weights)
             for start in range(0, len(docs), limit):
                 if start:  # a full block, written when the next posting comes (add_posting)
                     writer._write_block()

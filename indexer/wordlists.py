@@ -16,6 +16,7 @@ from whoosh.formats import Characters, Positions
 from whoosh.writing import SegmentWriter
 
 from .analysis import Analysed, analyse, analyse_names
+from .lean_postings import LeanWriter
 from .postings import TermPool, write_postings
 from .schema import name_analyzer, text_analyzer
 
@@ -113,10 +114,13 @@ class WordListWriter(SegmentWriter):
             self._counts.update(set().union(*(spelling_words(stored.get(name) or "") for name in FIELDS)))
 
     def _flush_segment(self) -> None:
-        """Whoosh's, with the postings pooled and written by indexer.postings (the same bytes)."""
+        """Whoosh's, with the postings pooled and written by indexer.postings (the same bytes),
+        and their ids and weights again as arrays (indexer.lean_postings)."""
         self.perdocwriter.close()
         perdoc = self.per_document_reader() if self.codec.length_stats else None
-        write_postings(self.fieldwriter, self.schema, perdoc, self.pool)
+        lean = LeanWriter(self.docnum)
+        write_postings(self.fieldwriter, self.schema, perdoc, self.pool, lean)
+        lean.write(self.newsegment, self.storage)
         self.fieldwriter.close()
         if perdoc is not None:
             perdoc.close()

@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh import query
+from whoosh.reading import TermNotFound
 from whoosh.query.terms import MultiTerm
 
+from indexer.lean_postings import lean_postings
 from indexer.whoosh_patches import exact_lengths
 
 from .docsets import adjacent_words, blocks, estimate, phrase_docs, phrase_terms, raw_postings, segment_docs
@@ -304,10 +306,19 @@ class _Segment:
 
 def _postings(leaf, fieldname: str, btext: bytes, local: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
     """A term's documents and frequencies in one segment (deleted documents included), None
-    when the segment does not have it. Read whole, they are kept for later searches (a
-    segment never changes): a common word's postings decode in milliseconds, the body's
-    with every position. Among candidates (`local`) only the blocks that may hold one are
-    decoded, and kept only if that was all of them."""
+    when the segment does not have it: from the segment's lean postings, else from Whoosh's
+    blocks. Read from the blocks whole, they are kept for later searches (a segment never
+    changes): a common word's postings decode in milliseconds, the body's with every
+    position. Among candidates (`local`) only the blocks that may hold one are decoded, and
+    kept only if that was all of them."""
+    lean = lean_postings(leaf)
+    if lean is not None:
+        try:
+            info = leaf._terms.term_info(fieldname, btext)
+        except (TermNotFound, KeyError):
+            return None
+        if not info.is_inlined():
+            return lean.get(info._offset)
     segment = leaf.segment()
     key = (segment.segment_id(), fieldname, btext) if segment is not None else None
     cached = _POSTINGS.get(key) if key is not None else False

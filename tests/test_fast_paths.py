@@ -11,6 +11,7 @@ from whoosh.codec import whoosh3
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer import whoosh_patches
+from indexer.lean_postings import lean_postings
 from indexer.store import IndexDir
 from indexer.writing import update_index
 from searcher import Archive, SearchRequest, archive as archive_module, block_cache, bulk_scores, docsets, tokens
@@ -269,19 +270,52 @@ def test_plain_words_parse_as_the_parser_parses_them(business, monkeypatch):
     assert fast > len(texts)
 
 
-def test_postings_read_whole_are_kept_for_the_next_search(business, decoded, monkeypatch):
-    """bulk_scores keeps a term's postings once read whole: the same search again decodes
-    no posting block and scores every match the same."""
-    monkeypatch.setattr(bulk_scores, "_POSTINGS", bulk_scores._PostingsCache())
+def test_scores_decode_no_block_and_blocks_read_whole_are_kept(business, decoded, monkeypatch):
+    """bulk_scores reads a term's ids and weights from its segment's lean postings,
+    decoding no posting block; a segment without them (written before them) has its
+    postings kept once read whole: the same search again decodes no block. Every match
+    scores the same all three ways."""
     with business.view() as view:
         q = parse_query("shares OR profits", view.searcher.schema, view.reader, "all").query
+        with block_cache.decoded_blocks():
+            lean = bulk_scores.all_scores(view.searcher, q, deadline=math.inf)
+        assert len(lean.docs) > 100 and not decoded
+        monkeypatch.setattr(bulk_scores, "lean_postings", lambda leaf: None)
+        monkeypatch.setattr(bulk_scores, "_POSTINGS", bulk_scores._PostingsCache())
         with block_cache.decoded_blocks():
             first = bulk_scores.all_scores(view.searcher, q, deadline=math.inf)
         read = len(decoded)
         with block_cache.decoded_blocks():
             again = bulk_scores.all_scores(view.searcher, q, deadline=math.inf)
     assert read > 0 and len(decoded) == read
-    assert again.docs.tolist() == first.docs.tolist() and again.scores.tolist() == first.scores.tolist()
+    for other in (first, again):
+        assert other.docs.tolist() == lean.docs.tolist() and other.scores.tolist() == lean.scores.tolist()
+
+
+def test_lean_postings_are_the_blocks_postings(business):
+    """Every term of every segment (fields of text, keywords and ids) has in the lean
+    postings (indexer.lean_postings) the ids and weights its Whoosh blocks hold."""
+    checked = 0
+    with business.view() as view:
+        for leaf, _ in view.reader.leaf_readers():
+            lean = lean_postings(leaf)
+            assert lean is not None
+            fields = set()
+            for fieldname, btext in leaf.all_terms():
+                info = leaf._terms.term_info(fieldname, btext)
+                postings = leaf._terms.matcher(fieldname, btext, leaf.schema[fieldname].format)
+                ids, weights = [], []
+                for block in docsets.blocks(postings, None):
+                    block._read_ids()
+                    block._read_weights()
+                    ids.extend(block._ids)
+                    weights.extend(block._weights)
+                got = lean.get(info._offset)
+                assert got[0].tolist() == ids and got[1].tolist() == weights, (fieldname, btext)
+                fields.add(fieldname)
+                checked += 1
+            assert {"headline", "body", "section", "id"} <= fields
+    assert checked > 20_000
 
 
 def test_term_spans_are_the_analyzers_tokens(business):
