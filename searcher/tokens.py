@@ -107,6 +107,15 @@ def tokens(text: str, analyzer, keep: Callable[[str], bool] | None = None) -> It
             yield form, pos, match.start(), match.end()
 
 
+def forms(text: str, analyzer, mode: str = "index") -> list[str]:
+    """The analysed texts of the tokens of `text`, each distinct word analysed once when the
+    analyzer is plain (whose filters treat a token alike in every mode), else by the
+    analyzer in `mode`: a query's words go through three fields' analyzers."""
+    if _plain(analyzer) is None:
+        return [t.text for t in analyzer(text, mode=mode)]
+    return [form for form, _, _, _ in tokens(text, analyzer)]
+
+
 def term_spans(text: str, analyzer, wanted: set[str] | frozenset[str]) -> list[tuple[str, int, int]]:
     """(form, start char, end char) of the tokens of `text` whose form is wanted, in order:
     tokens() without positions."""
