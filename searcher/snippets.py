@@ -176,8 +176,7 @@ def _fragment(text: str, spans: list[_Span], sentence: _Sentence, budget: int) -
 def snippet(text: str, analyzer, marks: Marks, limit: int = SNIPPET_CHARS) -> str:
     """The HTML-safe snippet of `text`: see the module's docstring."""
     spans = match_spans(text, analyzer, marks)
-    # The text's length with its whitespace collapsed (\s is str.isspace): short, shown whole.
-    if len(text) <= limit or len(" ".join(text.split())) <= limit:
+    if _short(text, limit):
         return render(text, 0, len(text), spans)
     # Sentences past the last match are never shown: the lead or a sentence with a match is.
     parts = sentences(text, through=spans[-1].end if spans else 0)
@@ -219,6 +218,17 @@ def snippet(text: str, analyzer, marks: Marks, limit: int = SNIPPET_CHARS) -> st
         if n == len(order) - 1 and cut_right:
             out += " " + ELLIPSIS
     return out
+
+
+def _short(text: str, limit: int) -> bool:
+    """Whether the text with its whitespace collapsed (str.split's) is at most `limit`
+    characters: shown whole. Split only as far as decides it: more than limit // 2 + 1
+    words take at least limit + 2 characters."""
+    if len(text) <= limit:
+        return True
+    most = limit // 2 + 1
+    words = text.split(None, most)
+    return len(words) <= most and sum(map(len, words)) + len(words) - 1 <= limit
 
 
 def lead_sentence(text: str, limit: int = SNIPPET_CHARS) -> str:
