@@ -242,7 +242,10 @@ class Archive:
         if parsed.notice:
             result.notice = parsed.notice
         elif result.total == 0 and request.match == "all" and not parsed.browse:
-            result = self._run(view, request, self._parse(view, request, "any"), filters, "any", deadline)
+            widened = self._parse(view, request, "any")
+            if widened.query == parsed.query:  # one word or one phrase: the same search again
+                return result
+            result = self._run(view, request, widened, filters, "any", deadline)
             if result.total:
                 result.notice = "No article has all of your words; showing articles with any of them."
         return result

@@ -95,6 +95,17 @@ def test_match_all_falls_back_to_any_with_a_notice(archive):
     assert search(archive, "gatwick runway").notice is None
 
 
+def test_one_phrase_without_a_match_is_not_searched_again_as_any(archive, monkeypatch):
+    runs = []
+    real = Archive._run
+    monkeypatch.setattr(Archive, "_run", lambda self, view, request, parsed, filters, match, deadline: (
+        runs.append(match) or real(self, view, request, parsed, filters, match, deadline)))
+    result = search(archive, '"gatwick zelensky"')
+    assert (result.total, result.match, result.notice, runs) == (0, "all", None, ["all"])
+    runs.clear()
+    assert search(archive, "gatwick zelensky").total == 2 and runs == ["all", "any"]
+
+
 def test_any_ranks_articles_with_more_of_the_words_first(archive):
     result = search(archive, "drone gatwick runway", match="any")
     assert result.hits[0].id == "ld-2025-12-29-drone-airport"
