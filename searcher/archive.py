@@ -15,7 +15,7 @@ import time
 from array import array
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -30,7 +30,7 @@ from indexer.schema import ENTITY_FIELDS, split_names
 from indexer.store import IndexDir
 
 from .filters import Filter
-from .name_codes import NameCodes
+from .name_codes import FacetCodes, NameCodes
 from .query import ParsedQuery, parse_query
 from .request import QueryError, SearchRequest, day_end
 from .results import FacetValue, FullArticle, Hit, SearchResult, Similar
@@ -65,7 +65,7 @@ class _View:
     ix: object
     searcher: object
     tables: DocTables
-    codes: dict[str, NameCodes] = field(default_factory=dict)
+    codes: FacetCodes | None = None
 
     @property
     def reader(self):
@@ -112,13 +112,13 @@ class _View:
     def months_by_doc(self) -> list[str | None]:
         return self.tables.months_by_doc(self.reader)
 
-    def name_codes(self, kind: str) -> NameCodes:
-        """names_by_doc(kind) as arrays (kind "month": each article's month), built once."""
-        codes = self.codes.get(kind)
-        if codes is None:
-            table = [(m,) if m else () for m in self.months_by_doc()] if kind == "month" else self.names_by_doc(kind)
-            codes = self.codes[kind] = NameCodes.of(table)
-        return codes
+    def facet_codes(self) -> FacetCodes:
+        """names_by_doc of every facet field and each article's month as arrays, built once."""
+        if self.codes is None:
+            months = [(m,) if m else () for m in self.months_by_doc()]
+            self.codes = FacetCodes.of({**{kind: NameCodes.of(self.names_by_doc(kind)) for kind in FACET_FIELDS},
+                                        "month": NameCodes.of(months)})
+        return self.codes
 
     def name_counts(self, kind: str) -> Counter:
         return self.tables.name_counts(self.reader, kind)
@@ -212,8 +212,7 @@ class Archive:
             view.newest_date()
             view.story_members()
             view.entity_kinds()
-            for name in (*FACET_FIELDS, "month"):
-                view.name_codes(name)
+            view.facet_codes()
             spelling.warm(view.searcher.reader(), self._lexicon)
 
     # -- search ------------------------------------------------------------------------------
@@ -403,15 +402,14 @@ class Archive:
 
     def _facets(self, view: _View, docset: list[int]) -> dict[str, list[FacetValue]]:
         """Counts per name over every match, most first, equal counts by name (whatever
-        the order of `docset`). Counted in arrays (searcher.name_codes)."""
+        the order of `docset`). Counted in arrays, every facet at once (searcher.name_codes)."""
         facets: dict[str, list[FacetValue]] = {}
-        docs = np.array(docset, dtype=np.int64)
-        counts = {name: view.name_codes(name).count(docs) for name in FACET_FIELDS}
+        counts = view.facet_codes().count(np.array(docset, dtype=np.int64))
+        months = counts.pop("month")
         counts.update(entity_kinds.regroup(counts, view.entity_kinds()))
         for name in FACET_FIELDS:
             top = heapq.nsmallest(FACET_SIZE, counts[name].items(), key=lambda item: (-item[1], item[0]))
             facets[name] = [FacetValue(v, n) for v, n in top]
-        months = view.name_codes("month").count(docs)
         facets["month"] = [FacetValue(m, months[m]) for m in sorted(months)]
         return facets
 

@@ -409,9 +409,10 @@ def test_a_words_form_starts_with_its_first_letter_folded(business):
 
 
 def test_name_codes_count_as_a_counter_of_the_names(business):
-    """searcher.name_codes counts the facets' names of a set of matches in arrays: the same
-    Counter as the matches' name tuples chained, for every facet field and the months, on
-    random sets of articles (none, a few, most), deleted articles' numbers included."""
+    """searcher.name_codes counts the facets' names of a set of matches in arrays, every
+    facet field and the months in one pass: the same Counter as the matches' name tuples
+    chained, for each of them, on random sets of articles (none, a few, most), deleted
+    articles' numbers included."""
     import random
     from collections import Counter
     from itertools import chain
@@ -423,13 +424,15 @@ def test_name_codes_count_as_a_counter_of_the_names(business):
     rng = random.Random(3)
     with business.view() as view:
         n = view.reader.doc_count_all()
-        for kind in (*FACET_FIELDS, "month"):
-            table = [(m,) if m else () for m in view.months_by_doc()] if kind == "month" else view.names_by_doc(kind)
-            for size in (0, 1, 25, n // 2, n):
-                docs = sorted(rng.sample(range(n), size))
+        for size in (0, 1, 25, n // 2, n):
+            docs = sorted(rng.sample(range(n), size))
+            counted = view.facet_codes().count(np.array(docs, dtype=np.int64))
+            assert set(counted) == {*FACET_FIELDS, "month"}
+            for kind in (*FACET_FIELDS, "month"):
+                table = [(m,) if m else () for m in view.months_by_doc()] if kind == "month" else view.names_by_doc(kind)
                 expected = Counter(chain.from_iterable(map(table.__getitem__, docs)))
-                assert view.name_codes(kind).count(np.array(docs, dtype=np.int64)) == expected, (kind, size)
-        assert any(view.name_codes(kind).count(np.arange(n)) for kind in FACET_FIELDS)
+                assert counted[kind] == expected, (kind, size)
+        assert any(view.facet_codes().count(np.arange(n))[kind] for kind in FACET_FIELDS)
 
 
 @pytest.mark.parametrize("sort", ["newest", "oldest"])
