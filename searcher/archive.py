@@ -224,9 +224,10 @@ class Archive:
         with self.view() as view, block_cache.decoded_blocks(), expansion.budget(deadline):
             parsed = self._parse(view, request, request.match)
             filters = self._filters(view, request, parsed)
-            result = self._words(view, request, parsed, filters, deadline)
+            counted: dict[tuple[str, str], int] = {}
+            result = self._words(view, request, parsed, filters, deadline, counted)
             if not parsed.browse and not parsed.notice:
-                result = self._spelling(view, request, filters, result)
+                result = self._spelling(view, request, filters, result, counted)
         result.seconds = time.perf_counter() - started
         return result
 
@@ -235,16 +236,24 @@ class Archive:
                            max_words=request.max_words)
 
     def _words(self, view: _View, request: SearchRequest, parsed: ParsedQuery, filters: Filter | None,
-               deadline: float) -> SearchResult:
-        """The request's words searched; with match=all and no article having them all, any."""
+               deadline: float, counted: dict[tuple[str, str], int]) -> SearchResult:
+        """The request's words searched; with match=all and no article having them all, any.
+        Each whole search's number of articles goes in `counted` by (query, match): the
+        spelling suggestion compares them."""
         result = self._run(view, request, parsed, filters, request.match, deadline)
+        if not result.partial:
+            counted[request.query, request.match] = result.articles
         if parsed.notice:
             result.notice = parsed.notice
         elif result.total == 0 and request.match == "all" and not parsed.browse:
             widened = self._parse(view, request, "any")
             if widened.query == parsed.query:  # one word or one phrase: the same search again
+                if not result.partial:
+                    counted[request.query, "any"] = result.articles
                 return result
             result = self._run(view, request, widened, filters, "any", deadline)
+            if not result.partial:
+                counted[request.query, "any"] = result.articles
             if result.total:
                 result.notice = "No article has all of your words; showing articles with any of them."
         return result
@@ -537,7 +546,7 @@ class Archive:
             }
 
     def _spelling(self, view: _View, request: SearchRequest, filters: Filter | None,
-                  result: SearchResult) -> SearchResult:
+                  result: SearchResult, counted: dict[tuple[str, str], int]) -> SearchResult:
         """The query's unknown words corrected. The correction is searched instead ("Showing
         results for") when no corrected word is in any article as written and it finds
         CLEARLY_MORE times what the typed words find (with the request's match); it is offered
@@ -552,8 +561,8 @@ class Archive:
         deadline = time.perf_counter() + self.time_limit
 
         def found(text: str, match: str) -> int:
-            if text == request.query and match == result.match and not result.partial:
-                return result.articles  # the typed words, searched whole with that match
+            if (text, match) in counted:  # searched whole already
+                return counted[text, match]
             q = parse_query(text, searcher.schema, searcher.reader(), match,
                             max_words=request.max_words).query
             matches = docsets.matching_docs(searcher, q, deadline).docs
@@ -563,7 +572,8 @@ class Archive:
             typed, fixed = found(request.query, request.match), found(correction.text, request.match)
             if correction.unseen and not request.as_typed and fixed > CLEARLY_MORE * typed:
                 instead = replace(request, query=correction.text)
-                shown = self._words(view, instead, self._parse(view, instead, request.match), filters, deadline)
+                shown = self._words(view, instead, self._parse(view, instead, request.match), filters, deadline,
+                                    counted)
                 # Cut short before its first hit (a cold start on a busy machine), it would
                 # show nothing: the typed words' result stands, with the correction offered.
                 if shown.hits or not shown.partial:

@@ -183,6 +183,20 @@ def test_hit_without_body_terms_shows_first_sentence(archive):
     assert "<mark>" not in hit.snippet
 
 
+def test_a_suggestion_counts_the_typed_words_from_the_search_itself(archive, monkeypatch):
+    """After match=all found nothing and any was shown, the suggestion compares counts the
+    search already has for the typed words: only the correction is counted anew."""
+    from searcher import archive as archive_module
+
+    counted = []
+    real = archive_module.docsets.matching_docs
+    monkeypatch.setattr(archive_module.docsets, "matching_docs",
+                        lambda searcher, q, deadline: counted.append(repr(q)) or real(searcher, q, deadline))
+    result = archive.search(SearchRequest(query="gatwick zelensky dronne", as_typed=True))
+    assert (result.match, result.suggestion) == ("any", "gatwick zelensky drone")
+    assert counted and not any("'dronne'" in q for q in counted) and all("'drone'" in q for q in counted)
+
+
 def test_spelling_suggestion_only_when_it_finds_more(archive, bbc):
     assert search(archive, "dron").corrected == "drone"
     assert archive.search(SearchRequest(query="dron", as_typed=True)).suggestion == "drone"
