@@ -409,7 +409,7 @@ class Archive:
                 image=stored.get("image")))
         return hits
 
-    def _facets(self, view: _View, docset: list[int]) -> dict[str, list[FacetValue]]:
+    def _facets(self, view: _View, docset: Sequence[int]) -> dict[str, list[FacetValue]]:
         """Counts per name over every match, most first, equal counts by name (whatever
         the order of `docset`). Counted in arrays, every facet at once (searcher.name_codes)."""
         facets: dict[str, list[FacetValue]] = {}
