@@ -22,6 +22,7 @@ from typing import Iterator, Sequence
 import numpy as np
 from whoosh import collectors, query, searching
 from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.reading import MultiReader
 from whoosh.searching import NoTermsException
 from whoosh.util.times import long_to_datetime
 
@@ -125,6 +126,16 @@ class _View:
 
     def entity_kinds(self) -> dict[str, str]:
         return self.tables.entity_kinds(self.reader)
+
+    def stored(self, docnum: int) -> dict:
+        """A document's stored fields as its segment holds them. Whoosh's reader also drops
+        those its schema no longer has, 8 of a 22 µs read; every field here is read by name,
+        so one an old segment still holds is never seen."""
+        reader = self.reader
+        if isinstance(reader, MultiReader):
+            segment, docnum = reader._segment_and_docnum(docnum)
+            reader = reader.readers[segment]
+        return reader._perdoc.stored_fields(docnum)
 
     def entities(self, stored: dict) -> dict[str, list[str]]:
         """An article's names as its chips show them: kinds and drops as the facets count."""
@@ -349,7 +360,7 @@ class Archive:
         for hit, docnum in zip(hits, docnums):
             mates = [d for d in groups.get(story[docnum], ()) if d != docnum and matched(d)]
             for d in sorted(mates, key=lambda d: -dates[d])[:MAX_SIMILAR]:
-                stored = view.searcher.stored_fields(d)
+                stored = view.stored(d)
                 hit.similar.append(Similar(
                     id=stored["id"], url=stored.get("url"), path=stored.get("path"),
                     headline=stored.get("headline", ""), date=_iso(stored.get("date"), stored.get("date_offset"))))
@@ -389,7 +400,7 @@ class Archive:
         body_query, headline_query = (snippets.QueryMarks.of(results.q, f) for f in ("body", "headline"))
         hits = []
         for hit in page_hits:
-            stored = hit.fields()
+            stored = view.stored(hit.docnum)
             body = stored.get("body", "")
             try:
                 matched = [] if lead_only else hit.matched_terms()
@@ -431,7 +442,7 @@ class Archive:
             docnum = searcher.document_number(id=article_id)
             if docnum is None:
                 raise KeyError(article_id)
-            stored = searcher.stored_fields(docnum)
+            stored = view.stored(docnum)
             text = f"{stored.get('headline', '')}\n{stored.get('body', '')}"
             terms = searcher.key_terms_from_text("body", text, numterms=RELATED_TERMS)
             parts: list[query.Query] = [query.Term("body", word, boost=weight) for word, weight in terms]
@@ -461,7 +472,7 @@ class Archive:
             docnum = view.searcher.document_number(id=article_id)
             if docnum is None:
                 raise KeyError(article_id)
-            stored = view.searcher.stored_fields(docnum)
+            stored = view.stored(docnum)
             entities = view.entities(stored)
         paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n|\n(?=\s)", stored.get("body", ""))]
         return FullArticle(
@@ -497,7 +508,7 @@ class Archive:
             parts.append(expansion.BudgetedPrefix("headline", words[-1]) if len(words[-1]) >= 2 else query.Every())
             seen = {o["value"].casefold() for o in out}
             for docnum in self._best_headlines(view, query.And(parts), limit * 2):
-                stored = view.searcher.stored_fields(docnum)
+                stored = view.stored(docnum)
                 headline = stored.get("headline") or ""
                 if headline and headline.casefold() not in seen and len(out) < limit:
                     seen.add(headline.casefold())
