@@ -7,7 +7,8 @@ same ≥300 queries (1–3 words, phrases, entity filter, date range, newest fir
 
 newsdesk is measured end to end through searcher.Archive.search — the API the web uses:
 parse, rank, facets over every match, 10 snippets. FTS5 runs bm25() + snippet() with the
-same field weights. Stock Whoosh answers the same queries with what a results page needs,
+same field weights. Each engine runs the mix twice, in turns (query_turns); the query
+percentiles are over both. Stock Whoosh answers the same queries with what a results page needs,
 its defaults: MultifieldParser, search with groupedby facet counts, highlights of 10 hits.
 --http serves /api/search with 1 and 2 processes side by side. Index builds run `newsdesk index` (parsing and segment-writing processes on both cores) and
 stock Whoosh (a plain two-field schema, one writer) on the same documents.
@@ -259,6 +260,29 @@ print(json.dumps({{"times": times, "rss": status["VmHWM"] / 1024, "anon": status
 """
 
 
+def query_turns(ix: Path, qfile: Path, fts_db: Path, queries: list[dict]) -> tuple[list, list, dict]:
+    """The query mix's times on newsdesk and FTS5, each engine twice, in turns newsdesk,
+    FTS5, FTS5, newsdesk, so that a change in the machine's speed falls on both alike (one
+    10k run measured 2.6, 3.7 and 2.8 ms p50 in three passes a minute apart, FTS5 0.55,
+    0.40, 0.46). Each newsdesk turn is a fresh process, as cold as the first; each FTS5
+    turn a fresh connection. Also the last newsdesk process's memory."""
+    nd: list[float] = []
+    fts: list[float] = []
+    result: dict = {}
+    for engine in ("newsdesk", "fts5", "fts5", "newsdesk"):
+        if engine == "newsdesk":
+            result = run_child(NEWSDESK_QUERIES.format(ix=str(ix), qfile=str(qfile)))
+            nd += result["times"]
+            continue
+        db = sqlite3.connect(fts_db)
+        for q in queries:
+            t0 = time.perf_counter()
+            fts_query(db, q)
+            fts.append(time.perf_counter() - t0)
+        db.close()
+    return nd, fts, result
+
+
 def fresh_articles_visible(src: Path, ix: Path, docs: list[dict]) -> float:
     """Seconds for `newsdesk index` (with entities) to commit 100 new articles."""
     new = [dict(d, id=f"fresh-{i}", url=None, entities=None) for i, d in enumerate(docs[:100])]
@@ -504,14 +528,7 @@ def main() -> int:
             queries = query_mix(docs, args.queries)
             qfile = tmp / "queries.json"
             qfile.write_text(json.dumps(queries))
-            result = run_child(NEWSDESK_QUERIES.format(ix=str(ix), qfile=str(qfile)))
-            nd = result["times"]
-            db = sqlite3.connect(tmp / "fts.db")
-            fts = []
-            for q in queries:
-                t0 = time.perf_counter()
-                fts_query(db, q)
-                fts.append(time.perf_counter() - t0)
+            nd, fts, result = query_turns(ix, qfile, tmp / "fts.db", queries)
             merged = None
             if args.merge:  # the same queries again once `newsdesk index --merge` has run
                 merge_s = run_measured([sys.executable, "-m", "web.cli", "index", "--merge", "--index", str(ix)])[0]
