@@ -106,9 +106,9 @@ class TermPool(PostingPool):
                 yield (fieldname, term, *posting)
 
 
-def write_postings(fieldwriter, schema, perdoc, pool: TermPool, lean: LeanWriter | None = None) -> None:
-    """What `fieldwriter.add_postings(schema, perdoc, pool.iter_postings())` writes; with
-    `lean`, each term's ids and weights also go to it (indexer.lean_postings)."""
+def write_postings(fieldwriter, schema, perdoc, pool: TermPool, lean: LeanWriter) -> None:
+    """What `fieldwriter.add_postings(schema, perdoc, pool.iter_postings())` writes; each
+    term's ids and weights also go to `lean` (indexer.lean_postings)."""
     if type(fieldwriter) is not whoosh3.W3FieldWriter:
         raise TypeError(f"write_postings writes Whoosh 3 segments, not {type(fieldwriter).__name__}'s")
     for fieldname, in_field in groupby(pool.terms(), itemgetter(0)):
@@ -120,7 +120,7 @@ def write_postings(fieldwriter, schema, perdoc, pool: TermPool, lean: LeanWriter
         lengths = exact_lengths(perdoc, fieldname) if perdoc is not None else None
         for _, term, docs, weights, values in in_field:
             fieldwriter.start_term(term)
-            if lean is not None and len(docs) >= writer._inlinelimit:  # else inlined in its TermInfo
+            if len(docs) >= writer._inlinelimit:  # else inlined in its TermInfo
                 lean.add(writer._startoffset, docs, weights)
             for start in range(0, len(docs), limit):
                 if start:  # a full block, written when the next posting comes (add_posting)

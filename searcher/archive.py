@@ -251,20 +251,19 @@ class Archive:
         """The request's words searched; with match=all and no article having them all, any.
         Each whole search's number of articles goes in `counted` by (query, match): the
         spelling suggestion compares them."""
-        result = self._run(view, request, parsed, filters, request.match, deadline)
-        if not result.partial:
-            counted[request.query, request.match] = result.articles
+        def record(result: SearchResult, match: str) -> SearchResult:
+            if not result.partial:
+                counted[request.query, match] = result.articles
+            return result
+
+        result = record(self._run(view, request, parsed, filters, request.match, deadline), request.match)
         if parsed.notice:
             result.notice = parsed.notice
         elif result.total == 0 and request.match == "all" and not parsed.browse:
             widened = self._parse(view, request, "any")
             if widened.query == parsed.query:  # one word or one phrase: the same search again
-                if not result.partial:
-                    counted[request.query, "any"] = result.articles
-                return result
-            result = self._run(view, request, widened, filters, "any", deadline)
-            if not result.partial:
-                counted[request.query, "any"] = result.articles
+                return record(result, "any")
+            result = record(self._run(view, request, widened, filters, "any", deadline), "any")
             if result.total:
                 result.notice = "No article has all of your words; showing articles with any of them."
         return result

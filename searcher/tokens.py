@@ -67,8 +67,8 @@ class _Forms:
         """Expressions that together find, once each, the tokens of a text whose form may be
         wanted: with `charmap`, those starting with an ASCII character that lower-cases and
         folds to a wanted form's first letter, and in a text not all ASCII any starting
-        with another character; else every token. A body has ~150 tokens, each ~10 µs
-        through the filters when new, of which a few start as a wanted form does."""
+        with another character; else every token. A body has ~150 tokens, each analysed
+        when new, of which a few start as a wanted form does."""
         if self.charmap is None:
             return [_DOTTED_WORDS_WHOLE]
         found = [_starting_with(self.starts[i]) for i in {form[:1] for form in wanted} if i in self.starts]
