@@ -118,7 +118,7 @@ class _View:
         if self.codes is None:
             months = [(m,) if m else () for m in self.months_by_doc()]
             self.codes = FacetCodes.of({**{kind: NameCodes.of(self.names_by_doc(kind)) for kind in FACET_FIELDS},
-                                        "month": NameCodes.of(months)})
+                                        "month": NameCodes.of(months)}, self.entity_kinds(), ENTITY_FIELDS)
         return self.codes
 
     def name_counts(self, kind: str) -> Counter:
@@ -422,14 +422,10 @@ class Archive:
     def _facets(self, view: _View, docset: Sequence[int]) -> dict[str, list[FacetValue]]:
         """Counts per name over every match, most first, equal counts by name (whatever
         the order of `docset`). Counted in arrays, every facet at once (searcher.name_codes)."""
-        facets: dict[str, list[FacetValue]] = {}
-        counts = view.facet_codes().count(np.array(docset, dtype=np.int64))
-        months = counts.pop("month")
-        counts.update(entity_kinds.regroup(counts, view.entity_kinds()))
-        for name in FACET_FIELDS:
-            top = heapq.nsmallest(FACET_SIZE, counts[name].items(), key=lambda item: (-item[1], item[0]))
-            facets[name] = [FacetValue(v, n) for v, n in top]
-        facets["month"] = [FacetValue(m, months[m]) for m in sorted(months)]
+        codes = view.facet_codes()
+        found = codes.counts(np.array(docset, dtype=np.int64))
+        facets = {name: [FacetValue(v, n) for v, n in codes.top(found, name, FACET_SIZE)] for name in FACET_FIELDS}
+        facets["month"] = [FacetValue(m, n) for m, n in sorted(codes.top(found, "month"))]
         return facets
 
     # -- related, suggestions, stats ---------------------------------------------------------

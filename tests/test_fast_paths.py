@@ -408,31 +408,68 @@ def test_a_words_form_starts_with_its_first_letter_folded(business):
         assert checked > 20_000
 
 
-def test_name_codes_count_as_a_counter_of_the_names(business):
+def test_facet_codes_count_as_the_regrouped_counter_of_the_names(business):
     """searcher.name_codes counts the facets' names of a set of matches in arrays, every
-    facet field and the months in one pass: the same Counter as the matches' name tuples
-    chained, for each of them, on random sets of articles (none, a few, most), deleted
-    articles' numbers included."""
+    facet field and the months in one pass, names already under the kind the archive gives
+    them: for each facet, the Counter of the matches' name tuples chained and then
+    regrouped (indexer.entity_kinds.regroup), its names most first and equal counts by name,
+    on random sets of articles (none, a few, most), deleted articles' numbers included;
+    the first few of them when asked for a few."""
     import random
     from collections import Counter
     from itertools import chain
 
     import numpy as np
 
+    from indexer import entity_kinds
     from searcher.archive import FACET_FIELDS
 
     rng = random.Random(3)
     with business.view() as view:
         n = view.reader.doc_count_all()
+        kinds = view.entity_kinds()
+        codes = view.facet_codes()
         for size in (0, 1, 25, n // 2, n):
             docs = sorted(rng.sample(range(n), size))
-            counted = view.facet_codes().count(np.array(docs, dtype=np.int64))
-            assert set(counted) == {*FACET_FIELDS, "month"}
+            found = codes.counts(np.array(docs, dtype=np.int64))
+            chained = {kind: Counter(chain.from_iterable(map(view.names_by_doc(kind).__getitem__, docs)))
+                       for kind in FACET_FIELDS}
+            chained["month"] = Counter(m for m in map(view.months_by_doc().__getitem__, docs) if m)
+            expected = entity_kinds.regroup(chained, kinds)
             for kind in (*FACET_FIELDS, "month"):
-                table = [(m,) if m else () for m in view.months_by_doc()] if kind == "month" else view.names_by_doc(kind)
-                expected = Counter(chain.from_iterable(map(table.__getitem__, docs)))
-                assert counted[kind] == expected, (kind, size)
-        assert any(view.facet_codes().count(np.arange(n))[kind] for kind in FACET_FIELDS)
+                ordered = sorted(expected[kind].items(), key=lambda item: (-item[1], item[0]))
+                assert codes.top(found, kind) == ordered, (kind, size)
+                assert codes.top(found, kind, 3) == ordered[:3], (kind, size)
+        assert any(codes.top(codes.counts(np.arange(n)), kind) for kind in FACET_FIELDS)
+
+
+def test_facet_codes_move_and_drop_names_as_regroup_moves_counts():
+    """Names the archive gives another kind are counted there, dropped ones nowhere, names
+    of a kind that is not movable (the section) stay: as entity_kinds.regroup moves a
+    search's Counters, on random documents naming random names of three kinds."""
+    import random
+    from collections import Counter
+    from itertools import chain
+
+    import numpy as np
+
+    from indexer import entity_kinds
+    from searcher.name_codes import FacetCodes, NameCodes
+
+    rng = random.Random(5)
+    pool = [f"Name {i}" for i in range(40)]
+    kinds = ("people", "organisations", "section")
+    tables = {kind: [tuple(rng.sample(pool, rng.randrange(4))) for _ in range(300)] for kind in kinds}
+    moved = {name: rng.choice(["people", "organisations", entity_kinds.DROPPED]) for name in pool[::3]}
+    codes = FacetCodes.of({kind: NameCodes.of(tables[kind]) for kind in kinds}, moved, ("people", "organisations"))
+    for size in (0, 1, 30, 300):
+        docs = sorted(rng.sample(range(300), size))
+        chained = {kind: Counter(chain.from_iterable(map(tables[kind].__getitem__, docs))) for kind in kinds}
+        expected = entity_kinds.regroup(chained, moved)
+        found = codes.counts(np.array(docs, dtype=np.int64))
+        for kind in kinds:
+            assert codes.top(found, kind) == sorted(expected[kind].items(), key=lambda i: (-i[1], i[0])), (kind, size)
+    assert any(name in dict(codes.top(codes.counts(np.arange(300)), "section")) for name in moved)
 
 
 @pytest.mark.parametrize("sort", ["newest", "oldest"])
