@@ -28,6 +28,7 @@ import os
 import random
 import resource
 import re
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -311,7 +312,6 @@ def http_load(ix: Path, queries: list[dict], seconds: float = 10.0, clients: int
 
 
 def _http_round(ix: Path, queries: list[dict], processes: int, seconds: float, clients: int) -> dict:
-    import socket
     import urllib.request
 
     with socket.socket() as sock:
@@ -356,8 +356,8 @@ def _client(base: str, queries: list[dict], offset: int, stop: float) -> tuple[l
     """One loopback client: requests one after another until `stop` (time.time()); the
     seconds each took and the number that failed."""
     import urllib.parse
-    import urllib.request
 
+    url = urllib.parse.urlsplit(base)
     times: list[float] = []
     errors = 0
     for i in range(offset, offset + 100_000):
@@ -368,11 +368,29 @@ def _client(base: str, queries: list[dict], offset: int, stop: float) -> tuple[l
                   **({"since": q["since"], "until": q["until"], "sort": "newest"} if q.get("since") else {})}
         t0 = time.perf_counter()
         try:
-            urllib.request.urlopen(base + urllib.parse.urlencode(params), timeout=30).read()
+            http_get(url.hostname, url.port, f"{url.path}?{urllib.parse.urlencode(params)}")
             times.append(time.perf_counter() - t0)
         except OSError:
             errors += 1
     return times, errors
+
+
+def http_get(host: str, port: int, target: str, timeout: float = 30) -> bytes:
+    """One HTTP/1.1 GET on a new connection, as urllib sends it (Connection: close), its
+    whole response read; OSError unless it is a 200. Its own CPU is less than half
+    urllib's (0.36 against 0.8 ms a request, measured), which on 2 cores is CPU the server
+    under test does not get: at 300 req/s, 8 urllib clients held a quarter of a core."""
+    with socket.create_connection((host, port), timeout=timeout) as conn:
+        conn.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept-Encoding: identity\r\n"
+                     f"Connection: close\r\n\r\n".encode("ascii"))
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    response = b"".join(chunks)
+    status = response[:response.find(b"\r\n")].split()
+    if len(status) < 2 or status[1] != b"200":
+        raise OSError(f"HTTP {b' '.join(status[1:]).decode('latin-1') or 'no status'}")
+    return response
 
 
 def _children(pid: int) -> list[int]:
