@@ -1,29 +1,34 @@
-"""Each segment's postings as plain arrays of document numbers and weights, for scoring
-without decoding Whoosh's blocks.
+"""Each segment's postings as plain arrays of document numbers, weights and positions, for
+scoring and phrases without decoding Whoosh's blocks.
 
 Whoosh keeps a term's postings in pickled, compressed blocks of ids, weights and values;
 for the body a value is each occurrence's position and characters. Scoring needs the ids
 and weights alone, yet reading them decodes everything: a block of 128 body postings
 unpickles 128 value strings, and decoding was the larger part of scoring the words a
-search had not read before. Here a second copy of each term's ids and weights (Whoosh's
-float32; both 2 bytes where they fit) lies in a file inside the segment's compound file,
+search had not read before; a phrase decoded the blocks of each of its words again for
+their positions. Here a second copy of each term's ids, weights (Whoosh's float32; both
+2 bytes where they fit) and positions lies in a file inside the segment's compound file,
 keyed by where the term's postings start in the postings file (its TermInfo's offset):
-searchers read them as arrays over the segment's map. Phrases and Whoosh's own matchers
-still read the blocks. A segment written before this file existed has none: its blocks
-are read as before."""
+searchers read them as arrays over the segment's map. Whoosh's own matchers still read
+the blocks. A segment written before this file existed has none, one written before it
+held positions (NDLEAN01) has no positions: its blocks are read for what is missing."""
 from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
+from typing import Iterable
 
 import numpy as np
 
 # The file's extension inside the segment (MAIN_<id>.lean).
 EXT = ".lean"
-MAGIC = b"NDLEAN01"
-# Magic; term and posting counts; the ids' and weights' item types (array codes).
-_HEADER = 40
+MAGIC = b"NDLEAN02"
+IDS_ONLY = b"NDLEAN01"  # ids and weights, no positions
+# Magic; term, posting and position counts; the item types (array codes) of the ids,
+# the weights, where each posting's positions start, the positions.
+_HEADER = 48
+_HEADER_IDS_ONLY = 40
 # Ids of a segment of up to this many documents fit 2 bytes; weights that are whole numbers
 # below it (term frequencies, with no field boost) too: half the file.
 _SHORT = 65_536
@@ -38,28 +43,50 @@ class LeanWriter:
         self.starts = array("Q", [0])
         self.docs = array("I")
         self.weights = array("f")
+        self.position_starts = array("Q", [0])
+        self.positions = array("Q")
 
-    def add(self, offset: int, docs: array, weights: list[float]) -> None:
-        """A term whose postings start at `offset` in the postings file."""
+    def add(self, offset: int, docs: array, weights: list[float],
+            positions: Iterable[list[int]] | None = None) -> None:
+        """A term whose postings start at `offset` in the postings file; `positions`, each
+        posting's in turn, when its field has them."""
         self.offsets.append(offset)
         self.docs.extend(docs)
         self.weights.extend(weights)
         self.starts.append(len(self.docs))
+        starts, held = self.position_starts, self.positions
+        if positions is None:
+            starts.extend([len(held)] * len(docs))
+            return
+        for found in positions:
+            held.extend(found)
+            starts.append(len(held))
 
     def write(self, segment, storage) -> None:
         if not self.offsets:
             return
-        docs = np.frombuffer(self.docs, dtype=np.uint32)
-        if self.doc_count <= _SHORT:
-            docs = docs.astype(np.uint16)
+        docs = _narrow(np.frombuffer(self.docs, dtype=np.uint32), self.doc_count)
         weights = np.frombuffer(self.weights, dtype=np.float32)
         if weights.min() >= 0 and weights.max() < _SHORT and (weights == np.floor(weights)).all():
             weights = weights.astype(np.uint16)
-        kinds = (docs.dtype.char + weights.dtype.char).encode().ljust(16, b"\0")
-        header = MAGIC + array("Q", [len(self.offsets), len(docs)]).tobytes() + kinds
+        positions = np.frombuffer(self.positions, dtype=np.uint64)
+        positions = _narrow(positions, int(positions.max()) + 1 if len(positions) else 0)
+        starts = _narrow(np.frombuffer(self.position_starts, dtype=np.uint64), len(positions) + 1)
+        kinds = (docs.dtype.char + weights.dtype.char + starts.dtype.char + positions.dtype.char).encode()
+        header = (MAGIC + array("Q", [len(self.offsets), len(docs), len(positions)]).tobytes()
+                  + kinds.ljust(16, b"\0"))
         with segment.create_file(storage, EXT) as out:
-            for part in (header, self.offsets.tobytes(), self.starts.tobytes(), docs.tobytes(), weights.tobytes()):
+            for part in (header, self.offsets.tobytes(), self.starts.tobytes(), docs.tobytes(),
+                         weights.tobytes(), starts.tobytes(), positions.tobytes()):
                 out.write(part)
+
+
+def _narrow(values: np.ndarray, below: int) -> np.ndarray:
+    """Values all less than `below` as 2-byte or 4-byte numbers when they fit."""
+    for kind in (np.uint16, np.uint32):
+        if below <= np.iinfo(kind).max + 1:
+            return values.astype(kind)
+    return values
 
 
 @dataclass
@@ -74,31 +101,69 @@ class LeanPostings:
     starts: memoryview
     docs: tuple[np.dtype, int]  # item type, where the ids start
     weights: tuple[np.dtype, int]
+    # Where each posting's positions start (one more: where the last ends), and every
+    # posting's positions, one after another; None in a file without positions.
+    position_starts: tuple[np.dtype, int] | None
+    positions: np.ndarray | None
 
     @classmethod
     def parse(cls, buf) -> "LeanPostings":
         buf = memoryview(buf)
-        if bytes(buf[:8]) != MAGIC:
+        magic = bytes(buf[:8])
+        if magic not in (MAGIC, IDS_ONLY):
             raise ValueError("not a lean postings file")
-        terms, postings = buf[8:24].cast("Q")
-        id_type, weight_type = (np.dtype(c) for c in bytes(buf[24:26]).decode())
-        starts_at = _HEADER + 8 * terms
+        if magic == IDS_ONLY:
+            (terms, postings), position_count, header = buf[8:24].cast("Q"), 0, _HEADER_IDS_ONLY
+        else:
+            (terms, postings, position_count), header = buf[8:32].cast("Q"), _HEADER
+        types = [np.dtype(c) for c in bytes(buf[header - 16:header]).rstrip(b"\0").decode()]
+        starts_at = header + 8 * terms
         docs_at = starts_at + 8 * (terms + 1)
-        return cls(buf, buf[_HEADER:starts_at].cast("Q"), buf[starts_at:docs_at].cast("Q"),
-                   (id_type, docs_at), (weight_type, docs_at + id_type.itemsize * postings))
+        weights_at = docs_at + types[0].itemsize * postings
+        position_starts = positions = None
+        if magic == MAGIC:
+            position_starts = (types[2], weights_at + types[1].itemsize * postings)
+            positions = np.frombuffer(buf, dtype=types[3], count=position_count,
+                                      offset=position_starts[1] + types[2].itemsize * (postings + 1))
+        return cls(buf, buf[header:starts_at].cast("Q"), buf[starts_at:docs_at].cast("Q"),
+                   (types[0], docs_at), (types[1], weights_at), position_starts, positions)
+
+    def _term(self, offset: int) -> tuple[int, int] | None:
+        """Where the term's postings start among all and how many it has."""
+        i = bisect_left(self.offsets, offset)
+        if i == len(self.offsets) or self.offsets[i] != offset:
+            return None
+        return self.starts[i], self.starts[i + 1] - self.starts[i]
+
+    def _array(self, where: tuple[np.dtype, int], start: int, count: int) -> np.ndarray:
+        kind, at = where
+        return np.frombuffer(self.buf, dtype=kind, count=count, offset=at + kind.itemsize * start)
 
     def get(self, offset: int) -> tuple[np.ndarray, np.ndarray] | None:
         """The ids (int64) and weights (float64) of the term whose postings start at
         `offset`; None when the file has no such term."""
-        i = bisect_left(self.offsets, offset)
-        if i == len(self.offsets) or self.offsets[i] != offset:
+        found = self._term(offset)
+        if found is None:
             return None
-        start, count = self.starts[i], self.starts[i + 1] - self.starts[i]
-        (id_type, docs_at), (weight_type, weights_at) = self.docs, self.weights
-        docs = np.frombuffer(self.buf, dtype=id_type, count=count, offset=docs_at + id_type.itemsize * start)
-        weights = np.frombuffer(self.buf, dtype=weight_type, count=count,
-                                offset=weights_at + weight_type.itemsize * start)
-        return docs.astype(np.int64), weights.astype(np.float64)
+        return (self._array(self.docs, *found).astype(np.int64),
+                self._array(self.weights, *found).astype(np.float64))
+
+    def positions_of(self, offset: int, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Every position of the term in each of `docs` (ascending, each holding the term):
+        the positions, document after document, and each one's document. None when the
+        file has no such term or no positions."""
+        found = self._term(offset)
+        if found is None or self.positions is None:
+            return None
+        start, count = found
+        at = np.searchsorted(self._array(self.docs, start, count), docs)
+        bounds = self._array(self.position_starts, start, count + 1)
+        firsts = bounds[at].astype(np.int64)
+        lengths = bounds[at + 1].astype(np.int64) - firsts
+        ends = np.cumsum(lengths)
+        # Each posting's first position, repeated once per position, plus the position's place in it.
+        where = np.repeat(firsts - (ends - lengths), lengths) + np.arange(int(ends[-1]) if len(ends) else 0)
+        return self.positions[where].astype(np.int64), np.repeat(docs, lengths)
 
 
 def lean_postings(leaf) -> LeanPostings | None:

@@ -108,7 +108,7 @@ class TermPool(PostingPool):
 
 def write_postings(fieldwriter, schema, perdoc, pool: TermPool, lean: LeanWriter) -> None:
     """What `fieldwriter.add_postings(schema, perdoc, pool.iter_postings())` writes; each
-    term's ids and weights also go to `lean` (indexer.lean_postings)."""
+    term's ids, weights and positions also go to `lean` (indexer.lean_postings)."""
     if type(fieldwriter) is not whoosh3.W3FieldWriter:
         raise TypeError(f"write_postings writes Whoosh 3 segments, not {type(fieldwriter).__name__}'s")
     for fieldname, in_field in groupby(pool.terms(), itemgetter(0)):
@@ -118,10 +118,12 @@ def write_postings(fieldwriter, schema, perdoc, pool: TermPool, lean: LeanWriter
             raise TypeError("write_postings writes document numbers, not term vectors")
         limit = writer._blocklimit
         lengths = exact_lengths(perdoc, fieldname) if perdoc is not None else None
+        field_format = schema[fieldname].format
+        decode = field_format.decode_positions if field_format and field_format.supports("positions") else None
         for _, term, docs, weights, values in in_field:
             fieldwriter.start_term(term)
             if len(docs) >= writer._inlinelimit:  # else inlined in its TermInfo
-                lean.add(writer._startoffset, docs, weights)
+                lean.add(writer._startoffset, docs, weights, map(decode, values) if decode else None)
             for start in range(0, len(docs), limit):
                 if start:  # a full block, written when the next posting comes (add_posting)
                     writer._write_block()

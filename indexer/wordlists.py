@@ -115,7 +115,7 @@ class WordListWriter(SegmentWriter):
 
     def _flush_segment(self) -> None:
         """Whoosh's, with the postings pooled and written by indexer.postings (the same bytes),
-        and their ids and weights again as arrays (indexer.lean_postings)."""
+        and their ids, weights and positions again as arrays (indexer.lean_postings)."""
         self.perdocwriter.close()
         perdoc = self.per_document_reader() if self.codec.length_stats else None
         lean = LeanWriter(self.docnum)

@@ -8,9 +8,9 @@ page, which Whoosh's block-quality skipping does without scoring most matches.
 
 Words, field:word, AND/OR/NOT, +/-, wildcards and fuzzy words (expanded to their terms) are
 set operations; a phrase is the set of its words' documents, then the positions of only
-those documents (phrase_docs); anything else asks Whoosh's matcher for its documents. Uses the
-whoosh3 codec's block internals (`_terms.matcher`, `_read_ids`, `_next_block`), like
-indexer.segments; whoosh-reloaded is pinned to 2.7.5."""
+those documents (phrase_docs, from the lean postings where a segment has them); anything
+else asks Whoosh's matcher for its documents. Uses the whoosh3 codec's block internals
+(`_terms.matcher`, `_read_ids`, `_next_block`), like indexer.segments; whoosh-reloaded is pinned to 2.7.5."""
 from __future__ import annotations
 
 import bisect
@@ -18,8 +18,12 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
+import numpy as np
 from whoosh import query
 from whoosh.query.terms import MultiTerm
+from whoosh.reading import TermNotFound
+
+from indexer.lean_postings import lean_postings
 
 
 @dataclass
@@ -130,23 +134,51 @@ def phrase_terms(leaf, q: query.Phrase) -> list[bytes]:
 
 def phrase_docs(leaf, fieldname: str, btexts: list[bytes], candidates: list[int]) -> list[int]:
     """Which of the ascending `candidates` (each holding every term) have the terms next to
-    each other in order, as Whoosh's SpanNear2 (slop 1, ordered) finds them: each term's
-    positions read only in the candidates' blocks, never walked match by match."""
+    each other in order, as Whoosh's SpanNear2 (slop 1, ordered) finds them. Each term's
+    positions in the candidates come as numbers document × 2³² + position (from the lean
+    postings, else from the candidates' blocks); a phrase starts where the first term's
+    number plus k is one of the k-th term's, for every k: array lookups, not a walk."""
     if len(btexts) == 1:
         return candidates
+    docs = np.array(candidates, dtype=np.int64)
+    by_term = {btext: _position_keys(leaf, fieldname, btext, docs) for btext in set(btexts)}
+    starts = by_term[btexts[0]]
+    for k, btext in enumerate(btexts[1:], 1):
+        keys = by_term[btext]
+        if not len(starts) or not len(keys):
+            return []
+        # The keys ascend (documents ascend, and positions within each): a sorted lookup.
+        wanted = starts + k
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        starts = starts[keys[at] == wanted]
+    return list(dict.fromkeys((starts >> _POSITION_BITS).tolist()))  # ascending already
+
+
+_POSITION_BITS = 32
+
+
+def _position_keys(leaf, fieldname: str, btext: bytes, docs: np.ndarray) -> np.ndarray:
+    """The term's positions in each of the ascending `docs` (each holding it), as document
+    × 2³² + position, ascending."""
+    lean = lean_postings(leaf)
+    if lean is not None:
+        try:
+            info = leaf._terms.term_info(fieldname, btext)
+        except (TermNotFound, KeyError):
+            return np.zeros(0, dtype=np.int64)
+        found = lean.positions_of(info._offset, docs) if not info.is_inlined() else None
+        if found is not None:
+            positions, of = found
+            return (of << _POSITION_BITS) + positions
     decode = leaf.schema[fieldname].format.decode_positions
-    by_term = {btext: _positions(leaf, fieldname, btext, candidates, decode) for btext in set(btexts)}
-    first, rest = by_term[btexts[0]], [by_term[btext] for btext in btexts[1:]]
-    found = []
-    for docnum in candidates:
-        later = [set(positions[docnum]) for positions in rest]
-        if any(all(start + k in held for k, held in enumerate(later, 1)) for start in first[docnum]):
-            found.append(docnum)
-    return found
+    found = _positions(leaf, fieldname, btext, docs.tolist(), decode)
+    keys = [(docnum << _POSITION_BITS) + position for docnum in sorted(found) for position in found[docnum]]
+    return np.array(keys, dtype=np.int64)
 
 
 def _positions(leaf, fieldname: str, btext: bytes, candidates: list[int], decode) -> dict[int, list[int]]:
-    """The term's positions in each of the ascending `candidates` that holds it."""
+    """The term's positions in each of the ascending `candidates` that holds it, from its
+    blocks (a segment whose lean postings have no positions, a term inlined in its TermInfo)."""
     found = raw_postings(leaf, fieldname, btext)
     out: dict[int, list[int]] = {}
     if found is None:

@@ -294,8 +294,9 @@ def test_scores_decode_no_block_and_blocks_read_whole_are_kept(business, decoded
 
 def test_lean_postings_are_the_blocks_postings(business):
     """Every term of every segment (fields of text, keywords and ids) has in the lean
-    postings (indexer.lean_postings) the ids and weights its Whoosh blocks hold."""
-    checked = 0
+    postings (indexer.lean_postings) the ids and weights its Whoosh blocks hold, and a
+    term of a field with positions each posting's positions."""
+    checked = with_positions = 0
     with business.view() as view:
         for leaf, _ in view.reader.leaf_readers():
             lean = lean_postings(leaf)
@@ -312,10 +313,89 @@ def test_lean_postings_are_the_blocks_postings(business):
                     weights.extend(block._weights)
                 got = lean.get(info._offset)
                 assert got[0].tolist() == ids and got[1].tolist() == weights, (fieldname, btext)
+                field_format = leaf.schema[fieldname].format
+                if field_format.supports("positions") and not info.is_inlined():
+                    # Every posting's positions, as the blocks' values decode them.
+                    postings = leaf._terms.matcher(fieldname, btext, field_format)
+                    expected = []
+                    for block in docsets.blocks(postings, None):
+                        block._read_values()
+                        expected += [p for value in block._values for p in field_format.decode_positions(value)]
+                    positions, of = lean.positions_of(info._offset, got[0])
+                    assert positions.tolist() == expected, (fieldname, btext)
+                    assert of.tolist() == [d for d, v in zip(ids, _values(leaf, fieldname, btext))
+                                           for _ in field_format.decode_positions(v)]
+                    with_positions += 1
                 fields.add(fieldname)
                 checked += 1
             assert {"headline", "body", "section", "id"} <= fields
-    assert checked > 20_000
+    assert checked > 20_000 and with_positions > 10_000
+
+
+def _values(leaf, fieldname: str, btext: bytes) -> list[bytes]:
+    postings = leaf._terms.matcher(fieldname, btext, leaf.schema[fieldname].format)
+    values = []
+    for block in docsets.blocks(postings, None):
+        block._read_values()
+        values += block._values
+    return values
+
+
+def test_phrases_from_lean_positions_match_whooshs_and_old_segments_read_blocks(business, monkeypatch):
+    """Phrases of two and three words side by side in stored bodies, words of one body in
+    another order, a headline's first two words: the documents Whoosh's phrase matcher finds,
+    from the lean positions, from a lean file without positions (NDLEAN01, written before
+    them) and with no lean file at all."""
+    import random
+
+    from indexer import lean_postings as lean_module
+    from whoosh import query
+
+    rng = random.Random(7)
+    with business.view() as view:
+        searcher = view.searcher
+        analyzer = searcher.schema["body"].analyzer
+        stored = [f for _, f in zip(range(60), searcher.all_stored_fields())]
+        phrases = []
+        for fields in stored:
+            words = [t.text for t in analyzer(fields.get("body", ""))]
+            for n in (2, 3):
+                at = rng.randrange(max(1, len(words) - n))
+                phrases.append(("body", words[at:at + n]))
+            phrases.append(("body", rng.sample(words, 2)))
+            phrases.append(("headline", [t.text for t in analyzer(fields.get("headline", ""))][:2]))
+        phrases = [(f, w) for f, w in phrases if len(w) > 1]
+        expected = [sorted(searcher.docs_for_query(query.Phrase(f, w))) for f, w in phrases]
+        assert sum(map(bool, expected)) > 100
+
+        def found():
+            return [docsets.matching_docs(searcher, query.Phrase(f, w), deadline=math.inf).docs for f, w in phrases]
+
+        assert found() == expected
+        for leaf, _ in view.reader.leaf_readers():
+            lean = lean_postings(leaf)
+            leaf._newsdesk_lean = lean_module.LeanPostings.parse(_ids_only(lean))
+            assert leaf._newsdesk_lean.positions is None
+        assert found() == expected
+        for leaf, _ in view.reader.leaf_readers():
+            leaf._newsdesk_lean = None
+        assert found() == expected
+        for leaf, _ in view.reader.leaf_readers():
+            del leaf._newsdesk_lean  # read again from the segment by the next search
+
+
+def _ids_only(lean) -> bytes:
+    """The NDLEAN01 file (ids and weights, no positions) of the same postings."""
+    from array import array
+
+    from indexer import lean_postings as lean_module
+
+    terms, postings = len(lean.offsets), lean.starts[-1]
+    (id_type, docs_at), (weight_type, weights_at) = lean.docs, lean.weights
+    kinds = (id_type.char + weight_type.char).encode().ljust(16, b"\0")
+    arrays = bytes(lean.buf[docs_at:weights_at + weight_type.itemsize * postings])
+    return (lean_module.IDS_ONLY + array("Q", [terms, postings]).tobytes() + kinds + bytes(lean.offsets.cast("B"))
+            + bytes(lean.starts.cast("B")) + arrays)
 
 
 def test_term_spans_are_the_analyzers_tokens(business):
