@@ -31,7 +31,7 @@ from indexer.schema import ENTITY_FIELDS, split_names
 from indexer.store import IndexDir
 
 from .filters import Filter
-from .name_codes import FacetCodes, NameCodes
+from .name_codes import FacetCodes
 from .query import ParsedQuery, parse_query
 from .request import QueryError, SearchRequest, day_end
 from .results import FacetValue, FullArticle, Hit, SearchResult, Similar
@@ -66,7 +66,6 @@ class _View:
     ix: object
     searcher: object
     tables: DocTables
-    codes: FacetCodes | None = None
 
     @property
     def reader(self):
@@ -114,12 +113,7 @@ class _View:
         return self.tables.months_by_doc(self.reader)
 
     def facet_codes(self) -> FacetCodes:
-        """names_by_doc of every facet field and each article's month as arrays, built once."""
-        if self.codes is None:
-            months = [(m,) if m else () for m in self.months_by_doc()]
-            self.codes = FacetCodes.of({**{kind: NameCodes.of(self.names_by_doc(kind)) for kind in FACET_FIELDS},
-                                        "month": NameCodes.of(months)}, self.entity_kinds(), ENTITY_FIELDS)
-        return self.codes
+        return self.tables.facet_codes(self.reader, FACET_FIELDS)
 
     def name_counts(self, kind: str) -> Counter:
         return self.tables.name_counts(self.reader, kind)

@@ -7,6 +7,7 @@ each document's names are a slice of one array of numbers; the names of a set of
 documents are gathered with numpy and counted with bincount."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from itertools import chain
 from typing import Collection, Mapping, Sequence
@@ -28,6 +29,12 @@ class NameCodes:
         offsets = np.zeros(len(names_by_doc) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         return cls(list(number), np.fromiter(map(number.__getitem__, flat), dtype=np.int64, count=len(flat)), offsets)
+
+    def counter(self, docs: np.ndarray) -> Counter:
+        """counts(docs) as a Counter of the names."""
+        found = self.counts(docs)
+        held = np.flatnonzero(found)
+        return Counter(dict(zip(map(self.names.__getitem__, held.tolist()), found[held].tolist())))
 
     def counts(self, docs: np.ndarray) -> np.ndarray:
         """How many of `docs` (document numbers; each counted as often as it is given) have

@@ -523,6 +523,25 @@ def test_facet_codes_count_as_the_regrouped_counter_of_the_names(business):
         assert any(codes.top(codes.counts(np.arange(n)), kind) for kind in FACET_FIELDS)
 
 
+def test_name_counts_count_live_articles_only(business):
+    """The archive-wide name counts (suggestions, stats, the kinds names are given) are
+    counted in arrays over the live articles: the Counter of each live article's names, the
+    40 deleted ones left out."""
+    from collections import Counter
+
+    with business.view() as view:
+        live = list(view.reader.all_doc_ids())
+        assert len(live) == view.reader.doc_count_all() - 40
+        assert view.tables.live_docs(view.reader).tolist() == live
+        for kind in ("section", "people"):
+            names = view.names_by_doc(kind)
+            expected = Counter()
+            for docnum in live:
+                expected.update(names[docnum])
+            assert view.name_counts(kind) == expected, kind
+        assert sum(view.name_counts("section").values()) == len(live)
+
+
 def test_facet_codes_move_and_drop_names_as_regroup_moves_counts():
     """Names the archive gives another kind are counted there, dropped ones nowhere, names
     of a kind that is not movable (the section) stay: as entity_kinds.regroup moves a
