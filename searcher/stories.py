@@ -3,31 +3,53 @@ result list shows each story once, its best-ranked article standing for the othe
 from __future__ import annotations
 
 from array import array
+from itertools import chain
 from typing import Iterable, Sequence
 
 import numpy as np
 
 
+def band_numbers(bands_by_doc: Sequence[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
+    """Each (document, band key) pair of the documents as two arrays, the document numbers
+    and the keys as numbers (a key is hex digits: its band and 48 bits of a hash), in the
+    keys' order: stories_of then sorts a commit's segments' pairs as runs already sorted."""
+    docs = np.repeat(np.arange(len(bands_by_doc), dtype=np.int64),
+                     np.fromiter(map(len, bands_by_doc), dtype=np.int64, count=len(bands_by_doc)))
+    keys = np.fromiter((int(key, 16) for key in chain.from_iterable(bands_by_doc)), dtype=np.int64, count=len(docs))
+    order = np.argsort(keys, kind="stable")
+    return docs[order], keys[order]
+
+
 def story_of(bands_by_doc: Sequence[tuple[str, ...]]) -> array:
     """Each document's story: the lowest document number of the articles joined to it by
-    shared band keys (union-find over the keys; a document with none is its own story)."""
-    parent = array("q", range(len(bands_by_doc)))
+    shared band keys (a document with none is its own story)."""
+    return stories_of(len(bands_by_doc), *band_numbers(bands_by_doc))
 
-    def root(doc: int) -> int:
-        while parent[doc] != doc:
-            parent[doc] = parent[parent[doc]]
-            doc = parent[doc]
-        return doc
 
-    first_with: dict[str, int] = {}
-    for doc, bands in enumerate(bands_by_doc):
-        for key in bands:
-            other = first_with.setdefault(key, doc)
-            if other != doc:
-                a, b = root(doc), root(other)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-    return array("q", (root(doc) for doc in range(len(parent))))
+def stories_of(count: int, docs: np.ndarray, keys: np.ndarray) -> array:
+    """story_of from (document, key) pairs of `count` documents. Each key's documents take
+    the least story any of them has, then each story the story of its story, until nothing
+    changes: the least document of each connected set, in array operations (a union-find
+    in Python took 0.76 s at 100,000 articles, in the first search after each commit)."""
+    story = np.arange(count, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")  # fast on runs sorted already (band_numbers)
+    keys, docs = keys[order], docs[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(keys)])
+    shared = sizes > 1  # only a key of two documents or more joins any
+    docs = docs[np.repeat(shared, sizes)]
+    if not len(docs):
+        return array("q", story.tobytes())
+    sizes = sizes[shared]
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    while True:
+        joined = story.copy()
+        np.minimum.at(joined, docs, np.repeat(np.minimum.reduceat(story[docs], starts), sizes))
+        while not np.array_equal(joined[joined], joined):
+            joined = joined[joined]
+        if np.array_equal(joined, story):
+            return array("q", story.tobytes())
+        story = joined
 
 
 def members(story: Sequence[int]) -> dict[int, list[int]]:

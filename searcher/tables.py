@@ -23,7 +23,7 @@ from indexer.schema import split_names
 from indexer.wordlists import read_words
 
 from .name_codes import FacetCodes, NameCodes
-from .stories import members, story_of
+from .stories import band_numbers, members, stories_of
 
 # Filter document sets kept per commit (one byte per document each).
 MAX_CACHED_DOCSETS = 64
@@ -164,8 +164,20 @@ class DocTables:
         return self._table("months", lambda: self._joined(reader, "months", leaf_months, []))
 
     def stories(self, reader) -> array:
-        """Each document's story (searcher/stories.py): articles sharing a band key are one."""
-        return self._table("stories", lambda: story_of(self.names_by_doc(reader, "story")))
+        """Each document's story (searcher/stories.py): articles sharing a band key are one.
+        Each segment's keys are read as numbers once; a commit joins its segments' arrays."""
+        def build() -> array:
+            docs, keys = [], []
+            for leaf, offset in reader.leaf_readers():
+                if leaf.doc_count_all():
+                    local, numbers = self._segments.get(leaf, "story_numbers", lambda leaf: band_numbers(
+                        self._segments.get(leaf, "names:story", _leaf_names("story"))))
+                    docs.append(local + offset)
+                    keys.append(numbers)
+            empty = np.zeros(0, dtype=np.int64)
+            return stories_of(reader.doc_count_all(), np.concatenate(docs) if docs else empty,
+                              np.concatenate(keys) if keys else empty)
+        return self._table("stories", build)
 
     def story_members(self, reader) -> dict[int, list[int]]:
         """The articles of each story of more than one (searcher/stories.py)."""

@@ -33,3 +33,38 @@ def test_stories_join_through_shared_keys_and_list_the_first_ranked():
     story = story_of([("a", "b"), ("c",), ("b", "d"), (), ("d",)])
     assert list(story) == [0, 1, 0, 3, 0]
     assert leaders([4, 1, 0, 3, 2], story) == [4, 1, 3]
+
+
+def _union_find(bands_by_doc):
+    """The reference: a union-find over the keys, each document joined to the first with a key."""
+    parent = list(range(len(bands_by_doc)))
+
+    def root(doc):
+        while parent[doc] != doc:
+            doc = parent[doc]
+        return doc
+
+    first_with = {}
+    for doc, bands in enumerate(bands_by_doc):
+        for key in bands:
+            a, b = root(doc), root(first_with.setdefault(key, doc))
+            parent[max(a, b)] = min(a, b)
+    return [root(doc) for doc in range(len(parent))]
+
+
+def test_stories_in_arrays_are_the_union_finds():
+    """story_of (array operations) joins as a union-find does: on random documents with
+    random hex keys (chains across many documents included) and on real BBC band keys."""
+    import random
+
+    rng = random.Random(2)
+    for _ in range(300):
+        keys = [format(k, "x") for k in range(rng.randrange(1, 80))]
+        bands = [tuple(rng.sample(keys, min(len(keys), rng.randrange(0, 4)))) for _ in range(rng.randrange(60))]
+        assert list(story_of(bands)) == _union_find(bands), bands
+    chain = [(format(i, "x"), format(i + 1, "x")) for i in range(200)][::-1]  # joined only end to end
+    assert list(story_of(chain)) == [0] * 200
+    bodies = [_body(f"sport/{n:03d}.txt") for n in range(1, 120)]
+    bands = [tuple(filter(None, story_bands(b).split(","))) for b in bodies]
+    assert list(story_of(bands)) == _union_find(bands)
+    assert len(set(story_of(bands))) < len(bands)  # the set's twins are joined
