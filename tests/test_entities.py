@@ -186,6 +186,29 @@ def test_facets_stats_and_suggestions_leave_out_a_common_word_taken_for_a_name(t
     assert [s["kind"] for s in archive.suggest("lee") if s["value"] == "Leeds"] == ["places"]
 
 
+def test_a_commit_that_adds_articles_with_the_word_drops_the_name_in_a_running_archive(tmp_path):
+    """The kinds names are given follow each commit in a searcher that keeps running: the
+    body frequencies of the segments it read before (kept per segment) and the new
+    segment's are summed. Budget is an organisation while 3 of 4 articles with the word
+    name it; after 24 more with the word and no name, it is dropped."""
+    named = [{"id": f"b{n}", "headline": f"Budget day {n}", "body": "Budget day: the budget grew in Leeds.",
+              "entities": {"organisations": ["Budget"], "places": ["Leeds"]}} for n in range(3)]
+    named.append({"id": "c", "headline": "Schools", "body": "The budget for schools in Leeds grew.",
+                  "entities": {"places": ["Leeds"]}})
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.jsonl").write_text("\n".join(json.dumps(r) for r in named))
+    update_index([tmp_path / "src"], IndexDir(tmp_path / "ix"), with_entities=False, workers=1)
+    archive = Archive(tmp_path / "ix")
+    facets = archive.search(SearchRequest(query="budget")).facets
+    assert [f.value for f in facets["organisations"]] == ["Budget"]
+    more = [{"id": f"a{n}", "headline": f"Spending {n}", "body": "The budget for schools in Leeds grew.",
+             "entities": {"places": ["Leeds"]}} for n in range(24)]
+    (tmp_path / "src" / "b.jsonl").write_text("\n".join(json.dumps(r) for r in more))
+    update_index([tmp_path / "src"], IndexDir(tmp_path / "ix"), with_entities=False, workers=1)
+    facets = archive.search(SearchRequest(query="budget")).facets
+    assert facets["organisations"] == [] and [f.value for f in facets["places"]] == ["Leeds"]
+
+
 def test_a_name_the_model_cuts_short_is_the_folding_tables_longer_spelling():
     body = ("Charles Kennedy, the Liberal Democrat leader, said on Monday that the Liberal Democrat "
             "plan for schools was fully costed. Mr Kennedy spoke in Manchester.")
