@@ -436,7 +436,7 @@ GROWTH_METRICS: list[tuple[str, Callable[[dict], float | None], str]] = [
     ("query p50 ms", lambda r: r["nd_p"][0] if r.get("nd_p") else None,
      "linear: a word's postings grow with the archive, and every match is scored and counted in facets"),
     ("query p95 ms", lambda r: r["nd_p"][1] if r.get("nd_p") else None,
-     "linear: the common words' postings (lean arrays scored; phrases decode positions) over more segments"),
+     "linear: the common words' postings (lean arrays scored; phrases from lean positions) over more segments"),
     ("FTS5 query p95 ms", lambda r: r["fts_p"][1] if r.get("fts_p") else None,
      "linear: bm25() ranks every match of the query's doclists"),
     ("stock Whoosh page p95 ms", lambda r: r["stock_p"][1] if r.get("stock_p") else None,
