@@ -184,3 +184,14 @@ def lean_postings(leaf) -> LeanPostings | None:
                 found = LeanPostings.parse(buf if buf is not None else f.read())
         leaf._newsdesk_lean = found
     return found
+
+
+def lean_term(leaf, fieldname: str, btext: bytes) -> tuple[LeanPostings, int] | None:
+    """A segment's lean postings and the key of one term's in them; None when they do not
+    hold it (a segment written before them, a term inlined in its TermInfo), and its blocks
+    are to be read. Raises TermNotFound (a KeyError) when the segment has no such term."""
+    lean = lean_postings(leaf)
+    if lean is None:
+        return None
+    info = leaf._terms.term_info(fieldname, btext)
+    return None if info.is_inlined() else (lean, info._offset)

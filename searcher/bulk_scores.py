@@ -27,7 +27,7 @@ from whoosh import query
 from whoosh.reading import TermNotFound
 from whoosh.query.terms import MultiTerm
 
-from indexer.lean_postings import lean_postings
+from indexer.lean_postings import lean_term
 from indexer.whoosh_patches import exact_lengths
 
 from .docsets import adjacent_words, blocks, estimate, phrase_docs, phrase_terms, raw_postings, segment_docs
@@ -311,14 +311,13 @@ def _postings(leaf, fieldname: str, btext: bytes, local: np.ndarray | None) -> t
     changes): a common word's postings decode in milliseconds, the body's with every
     position. Among candidates (`local`) only the blocks that may hold one are decoded, and
     kept only if that was all of them."""
-    lean = lean_postings(leaf)
-    if lean is not None:
-        try:
-            info = leaf._terms.term_info(fieldname, btext)
-        except (TermNotFound, KeyError):
-            return None
-        if not info.is_inlined():
-            return lean.get(info._offset)
+    try:
+        held = lean_term(leaf, fieldname, btext)
+    except (TermNotFound, KeyError):
+        return None
+    if held is not None:
+        lean, offset = held
+        return lean.get(offset)
     segment = leaf.segment()
     key = (segment.segment_id(), fieldname, btext) if segment is not None else None
     cached = _POSTINGS.get(key) if key is not None else False

@@ -21,9 +21,8 @@ from typing import Iterator
 import numpy as np
 from whoosh import query
 from whoosh.query.terms import MultiTerm
-from whoosh.reading import TermNotFound
 
-from indexer.lean_postings import lean_postings
+from indexer.lean_postings import lean_term
 
 
 @dataclass
@@ -160,16 +159,11 @@ _POSITION_BITS = 32
 def _position_keys(leaf, fieldname: str, btext: bytes, docs: np.ndarray) -> np.ndarray:
     """The term's positions in each of the ascending `docs` (each holding it), as document
     × 2³² + position, ascending."""
-    lean = lean_postings(leaf)
-    if lean is not None:
-        try:
-            info = leaf._terms.term_info(fieldname, btext)
-        except (TermNotFound, KeyError):
-            return np.zeros(0, dtype=np.int64)
-        found = lean.positions_of(info._offset, docs) if not info.is_inlined() else None
-        if found is not None:
-            positions, of = found
-            return (of << _POSITION_BITS) + positions
+    held = lean_term(leaf, fieldname, btext)  # the docs hold the term: the segment has it
+    found = held[0].positions_of(held[1], docs) if held is not None else None
+    if found is not None:
+        positions, of = found
+        return (of << _POSITION_BITS) + positions
     decode = leaf.schema[fieldname].format.decode_positions
     found = _positions(leaf, fieldname, btext, docs.tolist(), decode)
     keys = [(docnum << _POSITION_BITS) + position for docnum in sorted(found) for position in found[docnum]]

@@ -280,7 +280,7 @@ def test_scores_decode_no_block_and_blocks_read_whole_are_kept(business, decoded
         with block_cache.decoded_blocks():
             lean = bulk_scores.all_scores(view.searcher, q, deadline=math.inf)
         assert len(lean.docs) > 100 and not decoded
-        monkeypatch.setattr(bulk_scores, "lean_postings", lambda leaf: None)
+        monkeypatch.setattr(bulk_scores, "lean_term", lambda leaf, fieldname, btext: None)
         monkeypatch.setattr(bulk_scores, "_POSTINGS", bulk_scores._PostingsCache())
         with block_cache.decoded_blocks():
             first = bulk_scores.all_scores(view.searcher, q, deadline=math.inf)
