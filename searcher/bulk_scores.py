@@ -32,14 +32,10 @@ from indexer.whoosh_patches import exact_lengths
 
 from .docsets import adjacent_words, blocks, estimate, phrase_docs, phrase_terms, raw_postings, segment_docs
 from .matched_terms import Term
-from .scoring import NewsBM25F, RecencyBM25F, recency_factor
+from .scoring import NewsBM25F, RecencyBM25F
 
 _NO_DOCS = np.zeros(0, dtype=np.int64)
 _NO_SCORES = np.zeros(0, dtype=np.float64)
-# The recency factors per document of the last few date tables (a commit's, shared by its
-# threads): (date table, newest date, factors) by id of the table.
-_FACTORS: dict[int, tuple[object, int, np.ndarray]] = {}
-MAX_FACTOR_TABLES = 4
 MAX_CACHED_POSTINGS = 2_000_000
 MAX_CACHED_TERMS = 50_000
 _CACHE_LOCK = threading.Lock()
@@ -168,23 +164,6 @@ def all_scores(searcher, q: query.Query, deadline: float) -> Scored | None:
                   partial, term_scores)
 
 
-def recency_factors(dates, newest_long: int) -> np.ndarray:
-    """scoring.recency_factor of every document's date, computed once per date table and
-    newest date, each distinct date through the function itself (the same floats)."""
-    with _CACHE_LOCK:
-        cached = _FACTORS.get(id(dates))
-    if cached is not None and cached[0] is dates and cached[1] == newest_long:
-        return cached[2]
-    distinct, inverse = np.unique(np.asarray(dates, dtype=np.uint64), return_inverse=True)
-    table = np.array([recency_factor(d, newest_long) for d in distinct.tolist()], dtype=np.float64)
-    factors = table[inverse]
-    with _CACHE_LOCK:
-        if len(_FACTORS) >= MAX_FACTOR_TABLES:
-            _FACTORS.clear()
-        _FACTORS[id(dates)] = (dates, newest_long, factors)
-    return factors
-
-
 class _Segment:
     """Scores one segment's matches, keeping each term's documents (Scored.term_scores)."""
 
@@ -296,8 +275,7 @@ class _Segment:
         else:  # Whoosh's WeightScorer: the weight itself
             scores = tfs
         if isinstance(weighting, RecencyBM25F):
-            factors = recency_factors(weighting.dates, weighting.newest_long)
-            scores = scores * factors[weighting.offsets[id(leaf)] + docs]
+            scores = scores * weighting.factors[weighting.offsets[id(leaf)] + docs]
         found = Scores(docs, scores).boosted(q.boost)
         if record:
             self.term_scores.append((self.offset, (fieldname, btext), found.docs))

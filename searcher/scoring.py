@@ -7,12 +7,11 @@ archive of old news still ranks its own newest first). A same-day article gets +
 a weak match over a strong one."""
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Sequence
 
+import numpy as np
 from whoosh import scoring
-from whoosh.util.times import datetime_to_long
 
 from indexer.whoosh_patches import shortest_length
 
@@ -85,39 +84,40 @@ def bm25f() -> NewsBM25F:
 
 
 class RecencyBM25F(NewsBM25F):
-    """`dates` holds every article's date by global document number (the commit's shared
-    table, searcher.tables); `offsets` maps each segment reader to its first number. Reading
-    Whoosh's date column per match instead took 18% of a common word's search at 100,000
-    articles."""
+    """`factors` holds every article's recency factor by global document number (the
+    commit's shared table, searcher.tables); `offsets` maps each segment reader to its first
+    number. Reading Whoosh's date column per match instead took 18% of a common word's
+    search at 100,000 articles."""
 
-    def __init__(self, newest: dt.datetime, dates: Sequence[int], offsets: dict[int, int], **kwargs):
+    def __init__(self, factors: np.ndarray, offsets: dict[int, int], **kwargs):
         super().__init__(**kwargs)
-        self.newest_long = datetime_to_long(newest)
-        self.dates = dates
+        self.factors = factors
         self.offsets = offsets
 
     def scorer(self, searcher, fieldname, text, qf=1):
         inner = super().scorer(searcher, fieldname, text, qf=qf)
-        return RecencyScorer(inner, self.dates, self.offsets[id(searcher.reader())], self.newest_long)
+        return RecencyScorer(inner, self.factors, self.offsets[id(searcher.reader())])
 
 
 _MICROSECONDS_PER_DAY = 86_400_000_000
 
 
-def recency_factor(date_long: int, newest_long: int) -> float:
-    """Both dates are the date column's raw values: microseconds since year 1 (0 = undated)."""
-    if not date_long:
-        return 1.0
-    age_days = max(0.0, (newest_long - date_long) / _MICROSECONDS_PER_DAY)
-    return 1.0 + RECENCY_WEIGHT * 0.5 ** (age_days / RECENCY_HALF_LIFE_DAYS)
+def recency_factors(dates: Sequence[int], newest_long: int) -> np.ndarray:
+    """Each document's factor, in array operations (a Python call per date took 0.1 s in
+    the first search after each commit at 100,000 articles). Dates are the date column's
+    raw values: microseconds since year 1, 0 for undated articles (factor 1)."""
+    longs = np.asarray(dates, dtype=np.uint64).astype(np.int64)
+    age_days = np.maximum(0.0, (newest_long - longs) / _MICROSECONDS_PER_DAY)
+    factors = 1.0 + RECENCY_WEIGHT * 0.5 ** (age_days / RECENCY_HALF_LIFE_DAYS)
+    factors[longs == 0] = 1.0
+    return factors
 
 
 class RecencyScorer(scoring.BaseScorer):
-    def __init__(self, inner: scoring.BaseScorer, dates: Sequence[int], offset: int, newest_long: int):
+    def __init__(self, inner: scoring.BaseScorer, factors: np.ndarray, offset: int):
         self.inner = inner
-        self.dates = dates
+        self.factors = factors
         self.offset = offset
-        self.newest_long = newest_long
         self.ceiling = 1.0 + RECENCY_WEIGHT
 
     def supports_block_quality(self) -> bool:
@@ -130,5 +130,4 @@ class RecencyScorer(scoring.BaseScorer):
         return self.inner.block_quality(matcher) * self.ceiling
 
     def score(self, matcher) -> float:
-        return self.inner.score(matcher) * recency_factor(self.dates[self.offset + matcher.id()],
-                                                          self.newest_long)
+        return self.inner.score(matcher) * float(self.factors[self.offset + matcher.id()])

@@ -23,6 +23,7 @@ from indexer.schema import split_names
 from indexer.wordlists import read_words
 
 from .name_codes import FacetCodes, NameCodes
+from .scoring import recency_factors
 from .stories import band_numbers, members, stories_of
 
 # Filter document sets kept per commit (one byte per document each).
@@ -163,6 +164,10 @@ class DocTables:
             newest = max(self.dates(reader), default=0)
             return [long_to_datetime(newest) if newest else None]
         return self._table("newest", build)[0]
+
+    def recency_factors(self, reader) -> np.ndarray:
+        """Each document's recency factor (searcher.scoring) against the commit's newest date."""
+        return self._table("recency", lambda: recency_factors(self.dates(reader), max(self.dates(reader), default=0)))
 
     def names_by_doc(self, reader, kind: str) -> list[tuple[str, ...]]:
         """A list-valued column (entities, section) split into names; one object per name
