@@ -12,7 +12,7 @@ def run(*args: str):
 
 
 def test_every_command_has_help():
-    for command in ["parse", "index", "search", "related", "stats", "serve"]:
+    for command in ["parse", "index", "update", "search", "related", "stats", "serve"]:
         result = run(command, "--help")
         assert result.exit_code == 0 and "Usage:" in result.output and len(result.output) > 200
 
@@ -44,6 +44,41 @@ def test_index_then_rerun_reports_nothing_to_do(tmp_path):
     assert first.exit_code == 0 and "added 4" in first.output
     again = run("index", EXAMPLES, "--index", ix, "--no-entities")
     assert again.exit_code == 0 and "Nothing to do: 4 files unchanged" in again.output
+
+
+def test_update_indexes_what_changed_in_every_path_the_index_was_given(tmp_path):
+    """Two folders indexed by two runs: `update` takes both (a run over one alone would
+    see the other's files as someone else's), and keeps the articles of one that is gone."""
+    from searcher import Archive, SearchRequest
+
+    def total(q: str) -> int:
+        return Archive(ix).search(SearchRequest(query=q)).total
+
+    ix, desk, wires = tmp_path / "ix", tmp_path / "desk", tmp_path / "wires"
+    for folder, word in ((desk, "lighthouse"), (wires, "windmill")):
+        folder.mkdir()
+        (folder / f"{word}.txt").write_text(f"A {word} headline\n\nA story about a {word}.")
+        assert run("index", folder, "--index", ix, "--no-entities").exit_code == 0
+    nothing = run("update", "--index", ix, "--no-entities")
+    assert nothing.exit_code == 0 and "Nothing to do: 2 files unchanged" in nothing.output
+    (desk / "harbour.txt").write_text("A harbour headline\n\nA story about a harbour.")
+    (wires / "windmill.txt").unlink()
+    changed = run("update", "--index", ix, "--no-entities")
+    assert changed.exit_code == 0 and "added 1" in changed.output and "deleted 1" in changed.output
+    assert (total("lighthouse"), total("harbour"), total("windmill")) == (1, 1, 0)
+    desk.rename(tmp_path / "desk-moved")
+    gone = run("update", "--index", ix, "--no-entities")
+    assert gone.exit_code == 1 and f"{desk}: gone; its articles are kept" in gone.stderr
+    assert (total("lighthouse"), total("harbour")) == (1, 1)
+    # A rebuild from one folder is what the index is made of from then on.
+    assert run("index", "--rebuild", tmp_path / "desk-moved", "--index", ix, "--no-entities").exit_code == 0
+    moved = run("update", "--index", ix, "--no-entities")
+    assert moved.exit_code == 0 and "Nothing to do: 2 files unchanged" in moved.output
+
+
+def test_update_without_a_first_index_run_says_what_to_run(tmp_path):
+    result = run("update", "--index", tmp_path / "ix")
+    assert result.exit_code == 2 and "run newsdesk index PATH..." in result.stderr
 
 
 def test_search_json_contract(examples_index):

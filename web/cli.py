@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import click
 
 from indexer.errors import ParseError
+from indexer.given_sources import GivenSources, remember
 from indexer.merging import merge_index
 from indexer.parse import parse_file, printable
 from indexer.durable import READ_ERRORS
@@ -181,6 +182,8 @@ def index(paths: tuple[Path | str, ...], index_path: Path | None, rebuild: bool,
         if summary is not None:
             failed |= crawl_failed or bool(summary.failures)
             named = {f"{path}: {reason}" for path, reason in summary.failures}
+            if first and not dry_run:  # what `newsdesk update` runs again
+                remember(ix_dir.root, [p for p in paths if isinstance(p, Path)], urls, replace=rebuild)
         first = False
         if not watch or dry_run or stop.wait(interval):
             break
@@ -189,6 +192,40 @@ def index(paths: tuple[Path | str, ...], index_path: Path | None, rebuild: bool,
     if merge and not stop.is_set():
         _merge(ix_dir, workers, stop)
     sys.exit(1 if failed else 0)
+
+
+@main.command()
+@index_option
+@click.option("--dry-run", is_flag=True, help="Say what would be added, updated and deleted; write nothing.")
+@click.option("--no-entities", is_flag=True, help="Skip named-entity extraction (faster).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Worker processes that parse files and write segments [default: one per CPU].")
+@click.pass_context
+def update(ctx: click.Context, index_path: Path | None, dry_run: bool, no_entities: bool,
+           workers: int | None) -> None:
+    """Index what changed in the PATHS and urls the index was built from.
+
+    The run `newsdesk index` makes when given every PATH and url its earlier runs were
+    given (since the last --rebuild): new and changed files are parsed, articles of removed
+    files deleted, sitemaps and feeds fetched again. A PATH that is gone is named on stderr
+    and its articles are kept (the exit status is then 1).
+    """
+    ix_dir = _index_dir(index_path)
+    given = GivenSources.load(ix_dir.root)
+    if not given.paths and not given.urls:
+        _error(f"the index at {ix_dir.root} was never given a PATH to update from: run "
+               f"newsdesk index PATH... --index {ix_dir.root} first")
+        sys.exit(2)
+    present = [Path(p) for p in given.paths if os.path.exists(p)]
+    gone = [p for p in given.paths if not os.path.exists(p)]
+    for path in gone:
+        _error(f"{printable(path)}: gone; its articles are kept (newsdesk index --rebuild PATH... "
+               "builds the index without it)")
+    try:
+        ctx.invoke(index, paths=(*present, *given.urls), index_path=index_path, dry_run=dry_run,
+                   no_entities=no_entities, workers=workers)
+    except SystemExit as exc:
+        sys.exit(max(exc.code or 0, 1 if gone else 0))
 
 
 def _merge(ix_dir: IndexDir, workers: int | None, stop: threading.Event) -> None:
