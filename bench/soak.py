@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import socket
 import statistics
@@ -29,7 +30,7 @@ from indexer.writing import update_index
 from .reuters import articles, write_jsonl_files
 
 SERVER_LOG = Path(__file__).resolve().parent / "out" / "soak-server.log"
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "reuters21578"
+CORPUS = Path(os.environ.get("NEWSDESK_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus") / "reuters21578"
 QUERIES = ["oil", "crude oil", '"oil prices"', "bank rates", "wheat export", "dollar", "opec",
            "grain -wheat", "trade deficit", "stock", "gold date:1987-03", "coffee OR cocoa",
            "profits", "takeover bid", "interest rate cut", "japan", "tonnes", "shares"]
@@ -65,10 +66,13 @@ def main() -> int:
         tmp = Path(tmp)
         src, ix = tmp / "articles", tmp / "ix"
         items = [a for _, a in zip(range(args.articles), articles(CORPUS))]
+        if not items:
+            sys.exit(f"no articles in {CORPUS}: set NEWSDESK_CORPUS to ../shared/corpus")
         write_jsonl_files(iter(items), src, per_file=50)
         update_index([src], IndexDir(ix), with_entities=False)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
+        SERVER_LOG.parent.mkdir(exist_ok=True)
         server = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--index", str(ix), "--port",
                                    str(port), "--threads", str(args.threads)],
                                   stdout=subprocess.DEVNULL, stderr=SERVER_LOG.open("w"))
