@@ -2,7 +2,7 @@
 
 Thread-safe by construction: each thread gets its own Whoosh searcher (a shared one fails
 under load), reopened between requests when a commit or a rebuild made it stale, never
-mid-request."""
+mid-request; in a server (after warm()) once the new commit's tables are built."""
 from __future__ import annotations
 
 import bisect
@@ -167,20 +167,35 @@ class Archive:
         self._local = threading.local()
         self._lexicon = spelling.Lexicon()
         self._tables = SharedTables()
+        # After warm(): new commits are warmed by one thread at a time (held while it runs),
+        # and searches go on with the commit they have until one newer is (see view).
+        self._warm_commits = False
+        self._warming = threading.Lock()
+        # (generation directory, newest commit number there) when the last warming to
+        # finish began.
+        self._warmed_for: tuple[Path | None, int] | None = None
 
     # -- searchers ---------------------------------------------------------------------------
 
     @contextmanager
     def view(self) -> Iterator[_View]:
-        """This thread's searcher, fresh as of the last commit when the request starts."""
+        """This thread's searcher, fresh as of the last commit when the request starts; after
+        warm(), as of the last commit warmed: a thread of its own builds a new commit's
+        tables while searches go on with the commit before (they took 0.4 s of the first
+        search after each commit at 100,000 articles)."""
         view: _View | None = getattr(self._local, "view", None)
-        gen = self.index_dir.current()
-        if view is not None and (view.gen != gen or not view.searcher.up_to_date()):
-            # Forgotten before closing: a failure below must not leave a closed view behind
-            # for every later request of this thread.
-            self._local.view = None
-            view.close()
-            view = None
+        if view is not None:
+            gen = self.index_dir.current()
+            newest = view.ix.latest_generation() if view.gen == gen else None
+            if newest != view.reader.generation():
+                if self._warm_commits and newest is not None and not self._warmed_since(view):
+                    self._warm_in_background(gen, newest)
+                else:
+                    # Forgotten before closing: a failure below must not leave a closed view
+                    # behind for every later request of this thread.
+                    self._local.view = None
+                    view.close()
+                    view = None
         if view is None:
             view = self._open_view()
             self._local.view = view
@@ -210,13 +225,42 @@ class Archive:
         """Build now what searches read from the newest commit, instead of in the first search
         (1.9 s of a first search at 100,000 articles, then 0.15 s more in the first with an
         unknown word): its date, recency, story and name tables, every segment's word list
-        and the spelling dictionary: a server process calls it before it answers."""
+        and the spelling dictionary: a server process calls it before it answers. From then
+        on each new commit is warmed the same way before searches move to it (view)."""
+        self._warm_newest()
+        self._warm_commits = True
+
+    def _warm_newest(self) -> None:
         with self.view() as view:
+            began = (view.gen, view.ix.latest_generation())
             view.recency()
             view.story_members()
             view.entity_kinds()
             view.facet_codes()
             spelling.warm(view.searcher.reader(), self._lexicon)
+        self._warmed_for = began
+
+    def _warmed_since(self, view: _View) -> bool:
+        """Whether a warming that began after the view's commit has finished: then the
+        view moves on (a commit that landed meanwhile is built by its first search)."""
+        warmed = self._warmed_for
+        in_use = view.reader.generation()  # None when the index has no articles yet
+        return warmed is not None and warmed[0] == view.gen and warmed[1] > (-1 if in_use is None else in_use)
+
+    def _warm_in_background(self, gen: Path | None, newest: int) -> None:
+        if not self._warming.acquire(blocking=False):
+            return  # one is running
+
+        def run() -> None:
+            try:
+                self._warm_newest()
+            except Exception:  # searches move on and meet the damage as without warming
+                self._warmed_for = (gen, newest)
+            finally:
+                self.close()
+                self._warming.release()
+
+        threading.Thread(target=run, name="newsdesk-warm-commit", daemon=True).start()
 
     # -- search ------------------------------------------------------------------------------
 

@@ -409,3 +409,62 @@ def test_warm_builds_what_the_first_searches_would(examples_index, monkeypatch):
     thread.join()
     assert len(found) == 3 and found[0].total and found[0].facets
     assert found[2].suggestion or found[2].corrected
+
+
+def test_after_warm_a_new_commit_is_built_beside_the_searches(tmp_path, monkeypatch):
+    """After warm() (serve's), the first search after a commit goes on with the commit
+    before while a thread of its own builds the new commit's tables; the new articles show
+    once that is done, and no searching thread builds a table of that commit."""
+    import threading
+    import time
+
+    from searcher import tables
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    ix = IndexDir(tmp_path / "ix")
+    update_index([articles], ix, with_entities=False, workers=1)
+    archive = Archive(ix)
+    archive.warm()  # an index with no article yet: a site that serves before it indexes
+    assert search(archive, "harbour").total == 0
+    (articles / "a.txt").write_text("Harbour wall repaired\n\nThe harbour wall was repaired in May.")
+    update_index([articles], ix, with_entities=False, workers=1)
+    deadline = time.monotonic() + 20
+    while search(archive, "harbour").total == 0:
+        assert time.monotonic() < deadline, "the first commit never became visible"
+        time.sleep(0.01)
+    (articles / "b.txt").write_text("Lighthouse keeper retires\n\nThe lighthouse keeper of the harbour retired.")
+    update_index([articles], ix, with_entities=False, workers=1)
+
+    built_by: set[str] = set()
+    real_table, real_get = tables.DocTables._table, tables.SegmentTables.get
+
+    def table(self, key, build):
+        if key not in self._tables:
+            built_by.add(threading.current_thread().name)
+        return real_table(self, key, build)
+
+    def segment_table(self, leaf, name, build):
+        if (leaf.segment().segment_id(), name) not in self._tables:
+            built_by.add(threading.current_thread().name)
+        return real_get(self, leaf, name, build)
+
+    monkeypatch.setattr(tables.DocTables, "_table", table)
+    monkeypatch.setattr(tables.SegmentTables, "get", segment_table)
+    assert search(archive, "lighthouse").total == 0  # the commit before, while the new one warms
+    deadline = time.monotonic() + 20
+    while search(archive, "lighthouse").total == 0:
+        assert time.monotonic() < deadline, "the new commit never became visible"
+        time.sleep(0.01)
+    for text in ("harbour", "harbour wall", "lighthous keeper"):
+        assert search(archive, text).total
+    assert built_by == {"newsdesk-warm-commit"}
+    # A damaged or vanished commit does not hold searches back: they move on as before.
+    (articles / "c.txt").write_text("Ferry timetable\n\nThe ferry timetable changed.")
+    update_index([articles], ix, with_entities=False, workers=1)
+    monkeypatch.setattr(Archive, "_warm_newest", lambda self: 1 / 0)
+    search(archive, "ferry")
+    deadline = time.monotonic() + 20
+    while search(archive, "ferry").total == 0:
+        assert time.monotonic() < deadline, "searches stayed on the commit before a failed warming"
+        time.sleep(0.01)
