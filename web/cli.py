@@ -60,12 +60,19 @@ follow_symlinks_option = click.option(
     help="Follow symlinks that lead outside the PATH they are found in (skipped and named "
          "otherwise).")
 
+# Options that `index` and `update` share (`parse` too takes --no-entities).
+no_entities_option = click.option("--no-entities", is_flag=True, help="Skip named-entity extraction (faster).")
+dry_run_option = click.option("--dry-run", is_flag=True,
+                              help="Say what would be added, updated and deleted; write nothing.")
+workers_option = click.option("--workers", type=click.IntRange(1, 64), default=None,
+                              help="Worker processes that parse files and write segments [default: one per CPU].")
+
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, required=True,
               help="Print JSON Lines: one object per article (the only output format).")
-@click.option("--no-entities", is_flag=True, help="Skip named-entity extraction (faster).")
+@no_entities_option
 @follow_symlinks_option
 def parse(paths: tuple[Path, ...], as_json: bool, no_entities: bool, follow_symlinks: bool) -> None:
     """Parse article files and print what the indexer would store. No index is touched.
@@ -100,13 +107,12 @@ def parse(paths: tuple[Path, ...], as_json: bool, no_entities: bool, follow_syml
 @index_option
 @click.option("--rebuild", is_flag=True,
               help="Build a fresh index beside the live one and swap it in when complete.")
-@click.option("--dry-run", is_flag=True, help="Say what would be added, updated and deleted; write nothing.")
+@dry_run_option
 @click.option("--verify", is_flag=True,
               help="Hash every segment file first and repair any whose bytes changed since they "
                    "were written (what newsdesk check asks for); ordinary runs compare sizes only.")
-@click.option("--no-entities", is_flag=True, help="Skip named-entity extraction (faster).")
-@click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="Worker processes that parse files and write segments [default: one per CPU].")
+@no_entities_option
+@workers_option
 @click.option("--batch", type=click.IntRange(1), default=BATCH_ARTICLES, show_default=True,
               help="Articles per commit; each commit becomes visible to searches on its own.")
 @click.option("--watch", is_flag=True,
@@ -196,10 +202,9 @@ def index(paths: tuple[Path | str, ...], index_path: Path | None, rebuild: bool,
 
 @main.command()
 @index_option
-@click.option("--dry-run", is_flag=True, help="Say what would be added, updated and deleted; write nothing.")
-@click.option("--no-entities", is_flag=True, help="Skip named-entity extraction (faster).")
-@click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="Worker processes that parse files and write segments [default: one per CPU].")
+@dry_run_option
+@no_entities_option
+@workers_option
 @click.pass_context
 def update(ctx: click.Context, index_path: Path | None, dry_run: bool, no_entities: bool,
            workers: int | None) -> None:
