@@ -159,15 +159,20 @@ class DocTables:
         """Publication times in the date column's units; 0 for undated articles."""
         return self._table("dates", lambda: self._joined(reader, "dates", _leaf_dates, array("Q")))
 
-    def newest_date(self, reader) -> dt.datetime | None:
+    def _newest(self, reader) -> int:
+        """The newest publication time in the date column's units; 0 when none is dated."""
         def build() -> list:
-            newest = max(self.dates(reader), default=0)
-            return [long_to_datetime(newest) if newest else None]
+            dates = np.frombuffer(self.dates(reader), dtype=np.uint64)
+            return [int(dates.max()) if len(dates) else 0]
         return self._table("newest", build)[0]
+
+    def newest_date(self, reader) -> dt.datetime | None:
+        newest = self._newest(reader)
+        return long_to_datetime(newest) if newest else None
 
     def recency_factors(self, reader) -> np.ndarray:
         """Each document's recency factor (searcher.scoring) against the commit's newest date."""
-        return self._table("recency", lambda: recency_factors(self.dates(reader), max(self.dates(reader), default=0)))
+        return self._table("recency", lambda: recency_factors(self.dates(reader), self._newest(reader)))
 
     def names_by_doc(self, reader, kind: str) -> list[tuple[str, ...]]:
         """A list-valued column (entities, section) split into names; one object per name
