@@ -1,8 +1,11 @@
 """Searching while indexing: loopback clients query `newsdesk serve` while another process
 adds, updates and deletes articles (and Whoosh merges segments). Counts failed requests and
-how long a committed article takes to become searchable.
+how long a committed article takes to become searchable, and the slowest answers in the
+second after each commit beside the slowest of the rest.
 
-    python -m bench.soak [--seconds 300] [--clients 8] [--threads 4]
+    python -m bench.soak [--seconds 300] [--clients 8] [--threads 4] [--articles 5000]
+
+Past Reuters' 20,841 articles the set is replicated (bench.reuters.replicate).
 
 Traffic goes only to 127.0.0.1; every loop is bounded in time and count.
 """
@@ -27,7 +30,7 @@ from pathlib import Path
 from indexer.store import IndexDir
 from indexer.writing import update_index
 
-from .reuters import articles, write_jsonl_files
+from .reuters import articles, replicate, write_jsonl_files
 
 SERVER_LOG = Path(__file__).resolve().parent / "out" / "soak-server.log"
 CORPUS = Path(os.environ.get("NEWSDESK_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus") / "reuters21578"
@@ -65,9 +68,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         src, ix = tmp / "articles", tmp / "ix"
-        items = [a for _, a in zip(range(args.articles), articles(CORPUS))]
-        if not items:
+        wires = list(articles(CORPUS))
+        if not wires:
             sys.exit(f"no articles in {CORPUS}: set NEWSDESK_CORPUS to ../shared/corpus")
+        items = list(replicate(wires, args.articles))
         write_jsonl_files(iter(items), src, per_file=50)
         update_index([src], IndexDir(ix), with_entities=False)
         port = free_port()
@@ -82,6 +86,7 @@ def main() -> int:
             time.sleep(0.1)
         stop_at = time.monotonic() + args.seconds
         latencies: list[float] = []
+        started: list[float] = []  # each request's perf_counter at its start, beside latencies
         failures: list[str] = []
         lock = threading.Lock()
 
@@ -91,14 +96,17 @@ def main() -> int:
                 if time.monotonic() > stop_at:
                     return
                 q = urllib.parse.quote(rng.choice(QUERIES))
+                at = time.perf_counter()
                 status, _, seconds = get(f"{base}/api/search?q={q}&page={rng.randint(1, 3)}")
                 with lock:
                     latencies.append(seconds)
+                    started.append(at)
                     if status != 200:
                         failures.append(f"{status} for {q}")
 
         visible: list[float] = []
         commits = [0]
+        committed_at: list[float] = []
 
         def writer() -> None:
             """Each round: a new export file with a marker word, an update, a deletion."""
@@ -120,6 +128,7 @@ def main() -> int:
                                          "--no-entities", "--workers", "1"], capture_output=True, text=True)
                 committed = time.perf_counter()
                 commits[0] += 1
+                committed_at.append(committed)
                 if result.returncode != 0:
                     failures.append(f"indexer: {result.stderr.strip()[:200]}")
                 for _ in range(600):
@@ -152,6 +161,12 @@ def main() -> int:
         print(f"{'indexer commits':28} {commits[0]} (segments at the end: {segments})")
         if visible:
             print(f"{'visible after commit':28} median {statistics.median(visible):.2f} s, max {max(visible):.2f} s")
+        # A request "after a commit" overlaps the second that follows one.
+        after = [d for t, d in zip(started, latencies) if any(c <= t + d and t <= c + 1.0 for c in committed_at)]
+        rest = [d for t, d in zip(started, latencies) if not any(c <= t + d and t <= c + 1.0 for c in committed_at)]
+        if after and rest:
+            print(f"{'slowest 1 s after a commit':28} {max(after) * 1000:.0f} ms ({len(after)} requests); "
+                  f"the rest: slowest {max(rest) * 1000:.0f} ms, p99 {sorted(rest)[int(len(rest) * 0.99)] * 1000:.0f} ms")
         ok = not failures and visible and max(visible) <= 5.0
         if failures:
             print(f"server log: {SERVER_LOG}")
