@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable
 
 from whoosh import query as wquery
@@ -30,8 +30,9 @@ _WS = re.compile(r"\s+")
 # Both ends start with one character of [.!?\n], consumed first and the lookbehinds tested
 # after it: the search then skips in C to the next such character, ~4× faster than trying
 # each position of the text.
+# The empty group marks where a sentence ended by punctuation ends (before the spaces).
 _SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)\s*|(?<!\n)(?<![A-Z].)(?<!\b(?:Mr|Dr|St|Ms|Jr|Sr|No|vs).)(?<!\bMrs.)"
-                           r"(?<!\b[A-Z]\.[A-Z].)[.!?]*[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9]))")
+                           r"(?<!\b[A-Z]\.[A-Z].)[.!?]*[\"”’')\]]*()\s+(?=[\"“‘'(\[]?[A-Z0-9]))")
 
 
 @dataclass(frozen=True)
@@ -80,18 +81,23 @@ class _Span:
     key: str | tuple[str, ...]
 
 
-@dataclass
 class _Sentence:
-    start: int
-    end: int
-    spans: list[_Span] = field(default_factory=list)
+    """A sentence's bounds and the spans in it; a plain class with slots, as ~15 are made
+    for every hit shown."""
 
-    @property
-    def keys(self) -> set:
-        return {s.key for s in self.spans}
+    __slots__ = ("start", "end", "spans", "keys", "score")
 
-    def score(self) -> float:
-        return sum(2.0 if isinstance(k, tuple) else 1.0 for k in self.keys) + 0.01 * len(self.spans)
+    def __init__(self, start: int, end: int) -> None:
+        self.start, self.end = start, end
+        self.spans: list[_Span] = []
+        self.keys: set = set()
+        self.score = 0.0
+
+    def settle(self) -> None:
+        """Its words and phrases and its score, once its spans are all placed: read a few
+        times each while the snippet's sentences are chosen."""
+        self.keys = {s.key for s in self.spans}
+        self.score = sum(2.0 if isinstance(k, tuple) else 1.0 for k in self.keys) + 0.01 * len(self.spans)
 
 
 def match_spans(text: str, analyzer, marks: Marks) -> list[_Span]:
@@ -126,9 +132,11 @@ def sentences(text: str, through: int | None = None) -> list[_Sentence]:
     that character position (at least one): no later sentence can hold a match before it."""
     out, start = [], 0
     for m in _SENTENCE_END.finditer(text):
-        end = m.start() + len(m.group().rstrip())
-        while end > start and text[end - 1].isspace():  # a line break's spaces before it
-            end -= 1
+        end = m.start(1)
+        if end < 0:  # a line break: the sentence ends at the last non-space before it
+            end = m.start()
+            while end > start and text[end - 1].isspace():
+                end -= 1
         if end > start:  # the sentence ends in its punctuation or a non-space before the break
             out.append(_Sentence(start, end))
         start = m.end()
@@ -192,8 +200,10 @@ def snippet(text: str, analyzer, marks: Marks, limit: int = SNIPPET_CHARS) -> st
     # Only the lead and the sentences with a match can be chosen: any other scores 0 and
     # starts after the lead.
     marked = [s for s in parts if s.spans]
-    best = max([lead, *marked], key=lambda s: (s.score(), -s.start))
-    if best.score() <= lead.score() + 0.5:
+    for sentence in marked:
+        sentence.settle()
+    best = max([lead, *marked], key=lambda s: (s.score, -s.start))
+    if best.score <= lead.score + 0.5:
         best = lead  # the lead holds as much of the query: it is the better summary
     chosen = [best]
     fragments = [_fragment(text, spans, best, limit)]
@@ -202,7 +212,7 @@ def snippet(text: str, analyzer, marks: Marks, limit: int = SNIPPET_CHARS) -> st
         seen = best.keys
         others = [s for s in marked if s is not best and s.keys - seen]
         if others:
-            second = max(others, key=lambda s: (len(s.keys - seen), s.score(), -s.start))
+            second = max(others, key=lambda s: (len(s.keys - seen), s.score, -s.start))
             chosen.append(second)
             fragments.append(_fragment(text, spans, second, room))
     order = sorted(range(len(chosen)), key=lambda i: chosen[i].start)
