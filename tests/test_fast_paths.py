@@ -207,6 +207,31 @@ def test_tokens_are_the_analyzers(business):
         assert kept and {w for w, *_ in kept} == {"said"}
 
 
+def test_kept_term_infos_are_the_segments_records(business):
+    """Term infos, document frequencies and membership read through the kept infos
+    (indexer.whoosh_patches) equal the segment's own records, read again and asked twice;
+    a term no segment has is not found."""
+    from whoosh.reading import TermNotFound
+
+    with business.view() as view:
+        for leaf, _ in view.reader.leaf_readers():
+            terms = leaf._terms
+            for (fieldname, btext), _ in zip(terms.terms(), range(0, 3000)):
+                raw = whoosh3.W3TermInfo.from_bytes(terms._tindex[terms._keycoder(fieldname, btext)])
+                for _ in range(2):
+                    info = terms.term_info(fieldname, btext)
+                    assert (info.doc_frequency(), info.weight(), info.max_weight(), info.min_length(),
+                            info.is_inlined(), info.is_inlined() or info._offset) == (
+                        raw.doc_frequency(), raw.weight(), raw.max_weight(), raw.min_length(),
+                        raw.is_inlined(), raw.is_inlined() or raw._offset)
+                    assert terms.doc_frequency(fieldname, btext) == raw.doc_frequency()
+                    assert (fieldname, btext) in terms
+            with pytest.raises(TermNotFound):
+                terms.term_info("body", b"zzqxjunknown")
+            assert ("body", b"zzqxjunknown") not in terms
+            assert leaf.doc_frequency("body", "zzqxjunknown") == 0
+
+
 def test_related_ranks_as_whooshs_collector(business, monkeypatch):
     """related() scores its query term by term (bulk_scores): its articles are Whoosh's own
     exhaustive ranking of that query, the article's story left out, with the same scores,
