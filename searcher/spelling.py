@@ -28,6 +28,8 @@ from spellchecker import SpellChecker
 
 from indexer.wordlists import read_words
 
+from .tokens import forms, unstemmed_forms
+
 MAX_DISTANCE = 2
 RARE = 2
 COMMONER = 20
@@ -164,7 +166,7 @@ def is_archive_name(reader, word: str) -> bool:
 
 
 def _stems(reader, word: str) -> list[str]:
-    return [t.text for t in reader.schema["body"].analyzer(word)]
+    return forms(word, reader.schema["body"].analyzer)
 
 
 def _as_typed(word: str, typed: str) -> str:
@@ -195,7 +197,7 @@ def correct(reader, lexicon: Lexicon, text: str) -> Correction | None:
         # A field name, a date, or a word whose near words the reader asked for (markt~, dro*).
         if word in _OPERATORS or after in _NOT_WORDS or before in _WILDCARDS or text[:m.start()].endswith("date:"):
             continue
-        folded = [t.text for t in analyzer(word, no_morph=True)]
+        folded = unstemmed_forms(word, analyzer)
         if not folded:
             continue  # a stop word
         # A word a few articles misspell is still a misspelling when a near word is common.

@@ -116,6 +116,23 @@ def forms(text: str, analyzer, mode: str = "index") -> list[str]:
     return [form for form, _, _, _ in tokens(text, analyzer)]
 
 
+def unstemmed_forms(text: str, analyzer) -> list[str]:
+    """The analysed texts as analyzer(text, no_morph=True) gives them (no stemming), each
+    distinct word analysed once like forms(): spelling reads every typed word this way."""
+    if not isinstance(analyzer, CompositeAnalyzer):
+        return [t.text for t in analyzer(text, no_morph=True)]
+    kept = _unstemmed.get(id(analyzer))
+    if kept is None or kept[0] is not analyzer:
+        if len(_unstemmed) >= MAX_ANALYZERS:
+            _unstemmed.clear()
+        items = [item for item in analyzer.items if not getattr(item, "is_morph", False)]
+        kept = _unstemmed[id(analyzer)] = (analyzer, CompositeAnalyzer(*items))
+    return forms(text, kept[1])
+
+
+_unstemmed: dict[int, tuple[object, CompositeAnalyzer]] = {}
+
+
 def term_spans(text: str, analyzer, wanted: set[str] | frozenset[str]) -> list[tuple[str, int, int]]:
     """(form, start char, end char) of the tokens of `text` whose form is wanted, in order:
     tokens() without positions."""

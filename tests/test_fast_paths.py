@@ -207,6 +207,19 @@ def test_tokens_are_the_analyzers(business):
         assert kept and {w for w, *_ in kept} == {"said"}
 
 
+def test_unstemmed_forms_are_the_analyzers_without_morphology(business):
+    """Spelling's reading of typed words: the body analyzer with no_morph, word by word, on
+    stored text and on words the stemmer changes; a stop word gives nothing."""
+    with business.view() as view:
+        body = view.searcher.schema["body"].analyzer
+        stored = [f for _, f in zip(range(200), view.searcher.all_stored_fields())]
+        words = {w for f in stored for w in f.get("body", "").split()} | {"Governments", "running", "the", "Zürich"}
+        for word in sorted(words):
+            assert tokens.unstemmed_forms(word, body) == [t.text for t in body(word, no_morph=True)], word
+        assert tokens.unstemmed_forms("Governments", body) == ["governments"]
+        assert tokens.unstemmed_forms("the", body) == []
+
+
 def test_kept_term_infos_are_the_segments_records(business):
     """Term infos, document frequencies and membership read through the kept infos
     (indexer.whoosh_patches) equal the segment's own records, read again and asked twice;
