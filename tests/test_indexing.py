@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from whoosh.query import Every, Term
+from whoosh.reading import SegmentReader
 
 from indexer.article import Article
 from indexer.segments import MIN_PER_WORKER, split, text_size
@@ -222,6 +223,50 @@ def test_small_commits_are_merged_and_replaced_articles_expunged(tmp_path):
     with ix.searcher() as s:
         assert s.doc_count() == 401 == len(set(ids(root)))
         assert len(s.search(Term("body", "updat"), limit=None)) >= 134
+
+
+def test_stored_fields_compressed_by_whoosh_and_written_plain_read_alike(tmp_path, monkeypatch):
+    """An index whose segments Whoosh wrote with zlib-compressed stored fields (as before
+    indexer.whoosh_patches wrote them plain) reads the same beside new plain segments, and
+    after they are merged into one."""
+    from whoosh import columns
+    from whoosh.codec import whoosh3
+
+    from indexer.merging import merge_index
+
+    def first_bytes(root):
+        """Each segment's first stored value's first byte, as written."""
+        ix = IndexDir(root).open()
+        out = []
+        for segment in ix._segments():
+            reader = SegmentReader(ix.storage, ix.schema, segment)
+            stored = reader._perdoc._cached_reader("_stored", whoosh3.STORED_COLUMN)._child
+            out.append(columns.VarBytesColumn.Reader.__getitem__(stored, 0)[:1])
+            reader.close()
+        return out
+
+    sport, politics = tmp_path / "sport", tmp_path / "politics"
+    shutil.copytree(corpus("bbc-news", "sport"), sport)
+    shutil.copytree(corpus("bbc-news", "politics"), politics)
+    root = tmp_path / "ix"
+    plain = whoosh3.STORED_COLUMN
+    monkeypatch.setattr(whoosh3, "STORED_COLUMN", columns.PickleColumn(columns.CompressedBytesColumn()))
+    update_index([sport], IndexDir(root), with_entities=False, workers=1)
+    assert set(first_bytes(root)) == {b"\x78"}  # zlib
+    monkeypatch.setattr(whoosh3, "STORED_COLUMN", plain)
+    update_index([sport, politics], IndexDir(root), with_entities=False, workers=1)
+    assert set(first_bytes(root)) == {b"\x78", b"\x80"}  # zlib beside pickles
+    expected = {str(p): p.read_bytes().decode("utf-8", "replace").splitlines()[0].strip()
+                for d in (sport, politics) for p in d.glob("*.txt")}
+
+    def headlines():
+        with IndexDir(root).open().searcher() as s:
+            return {f["source"]: f["headline"] for f in s.all_stored_fields()}
+
+    assert headlines() == expected
+    merge_index(IndexDir(root), workers=1)
+    assert set(first_bytes(root)) == {b"\x80"}
+    assert headlines() == expected
 
 
 @pytest.mark.parametrize("rebuild", [False, True])
