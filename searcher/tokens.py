@@ -221,8 +221,23 @@ def _plain(analyzer) -> _Forms | None:
     if not (isinstance(analyzer, CompositeAnalyzer) and type(analyzer.items[0]) is RegexTokenizer
             and not analyzer.items[0].gaps and all(type(f) in PER_TOKEN_FILTERS for f in analyzer.items[1:])):
         return None
+    # The headline's and the body's analyzers, and every reopened searcher's (each commit's
+    # schema is read afresh), analyse alike: they share the words analysed so far.
+    twin = next((e for e in _forms.values() if _same_analysis(e.analyzer, analyzer)), None)
     if len(_forms) >= MAX_ANALYZERS:
         _forms.clear()
     renumbered = all(f.renumber for f in analyzer.items[1:] if isinstance(f, StopFilter))
-    entry = _forms[id(analyzer)] = _Forms(analyzer, renumbered, _initial_charmap(analyzer.items[1:]))
+    entry = _forms[id(analyzer)] = _Forms(analyzer, renumbered, _initial_charmap(analyzer.items[1:]),
+                                          twin.forms if twin is not None else {})
     return entry
+
+
+def _same_analysis(a: CompositeAnalyzer, b: CompositeAnalyzer) -> bool:
+    """Whether two plain analyzers give every word the same form: the same parts with the
+    same options (Whoosh's == leaves out a stemmer's ignored words)."""
+    return len(a.items) == len(b.items) and all(
+        type(x) is type(y) and _options(x) == _options(y) for x, y in zip(a.items, b.items))
+
+
+def _options(part) -> dict:
+    return {k: v for k, v in vars(part).items() if k != "_stem"}  # _stem: the stemmer's own cache

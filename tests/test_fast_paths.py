@@ -207,6 +207,27 @@ def test_tokens_are_the_analyzers(business):
         assert kept and {w for w, *_ in kept} == {"said"}
 
 
+def test_analyzers_that_analyse_alike_share_their_words(business):
+    """The headline's and body's analyzers, and those of a schema read afresh (each commit's),
+    share one table of analysed words; an analyzer whose stemmer ignores other words, which
+    Whoosh's == counts as equal, and the names' analyzer keep their own."""
+    from whoosh import index
+    from whoosh.analysis import StemFilter
+
+    with business.view() as view:
+        schema = view.searcher.schema
+        again = index.open_dir(str(view.gen)).schema
+        body = schema["body"].analyzer
+        ignoring = body.items[0] | body.items[1] | body.items[2] | body.items[3] | StemFilter(ignore=["running"])
+        assert ignoring == body  # Whoosh's own comparison
+        shared = tokens._plain(body).forms
+        assert tokens._plain(schema["headline"].analyzer).forms is shared
+        assert tokens._plain(again["body"].analyzer).forms is shared
+        assert tokens._plain(ignoring).forms is not shared and tokens._plain(schema["entity"].analyzer).forms is not shared
+        assert tokens.forms("running", body) == [t.text for t in body("running")] != ["running"]
+        assert tokens.forms("running", ignoring) == ["running"]
+
+
 def test_unstemmed_forms_are_the_analyzers_without_morphology(business):
     """Spelling's reading of typed words: the body analyzer with no_morph, word by word, on
     stored text and on words the stemmer changes; a stop word gives nothing."""
