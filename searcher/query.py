@@ -266,11 +266,12 @@ def _reader_words(parser: MultifieldParser) -> ReaderWordsPlugin:
     return next(p for p in parser.plugins if isinstance(p, ReaderWordsPlugin))
 
 
-def _plain_query(words: str, schema, match: str) -> query.Query | None:
+def _plain_query(words: str, schema, match: str, typed: str, reader) -> query.Query | None:
     """The query the parser makes of plain words (letters and digits, no operator), built
-    directly: each word kept (not a stop word) is the OR of its term in each default field
-    with that field's boost, the words joined by `match`.
-    None for anything else, which the parser reads. Parsing cost ~0.6 ms a query."""
+    directly, with its entity terms gated as _names_where_named gates them: each word kept
+    (not a stop word) is the OR of its term in each default field with that field's boost,
+    the words joined by `match`. Nothing in it is unbounded (_bound). None for anything
+    else, which the parser reads. Parsing cost ~0.6 ms a query."""
     if not _PLAIN_WORDS.fullmatch(words):
         return None
     parts = []
@@ -285,15 +286,14 @@ def _plain_query(words: str, schema, match: str) -> query.Query | None:
             texts = forms(word, schema[name].analyzer, mode="query")  # the field's process_text
             if len(texts) > 1:
                 return None
-            if texts:
+            if texts and not (name == "entity" and not _is_name(typed, m.start(), m.end(), reader, texts[0])):
                 term = query.Term(name, texts[0], boost=boost)
                 term.startchar, term.endchar = m.start(), m.end()
                 fields.append(term)
         parts.append(query.Or(fields))
     if not parts:
         return None
-    # Not normalised here: parse_query normalises it once its entity terms are gated.
-    return query.And(parts) if match == "all" else query.Or(parts)
+    return (query.And(parts) if match == "all" else query.Or(parts)).normalize()
 
 
 def _bound(q: query.Query, reader) -> query.Query:
@@ -328,12 +328,18 @@ def _written_as_name(typed: str, start: int, end: int) -> bool:
     return bool(re.search(r"\w", before)) and not re.search(r"[.?!:;][\s(\"']*$", before)
 
 
+def _is_name(typed: str, start: int, end: int, reader, word: str) -> bool:
+    """Whether a bare word's entity-field term stays: the word is a name as written or by
+    how the archive uses it."""
+    return _written_as_name(typed, start, end) or _named_in_archive(reader, word)
+
+
 def _named_in_archive(reader, word: str) -> bool:
     """At least NAME_SHARE of the articles using the word (by the body's stem) name it."""
     named = reader.doc_frequency("entity", word)
     if not named:
         return False
-    stems = [t.text for t in reader.schema["body"].analyzer(word)]
+    stems = forms(word, reader.schema["body"].analyzer)
     using = max(named, reader.doc_frequency("body", stems[0])) if stems else named
     return named >= NAME_SHARE * using
 
@@ -346,8 +352,7 @@ def _names_where_named(q: query.Query, typed: str, reader) -> query.Query:
     def gate(sub: query.Query) -> query.Query:
         if (isinstance(sub, query.Term) and sub.fieldname == "entity" and sub.startchar is not None
                 and typed[sub.startchar - 1:sub.startchar] != ":"
-                and not _written_as_name(typed, sub.startchar, sub.endchar)
-                and not _named_in_archive(reader, sub.text)):
+                and not _is_name(typed, sub.startchar, sub.endchar, reader, sub.text)):
             return query.NullQuery
         return sub
 
@@ -377,10 +382,9 @@ def parse_query(text: str, schema, reader, match: str = "all", today: dt.date | 
     words = _QUESTION_MARK.sub(lambda m: " " * len(m.group()), words)
     if is_all_capitals(words):
         words = words.lower()
-    plain = _plain_query(words, schema, match)
+    plain = _plain_query(words, schema, match, typed, reader)
     if plain is not None:
-        return ParsedQuery(_bound(_names_where_named(plain, typed, reader), reader), date_range, text,
-                           browse=False)
+        return ParsedQuery(plain, date_range, text, browse=False)
     parser = _parser(schema, match)
     try:
         q = parser.parse(words)

@@ -15,6 +15,8 @@ from whoosh import scoring
 
 from indexer.whoosh_patches import shortest_length
 
+from .tokens import forms
+
 BM25_B = 0.75
 BM25_K1 = 1.2
 RECENCY_WEIGHT = 0.15
@@ -52,7 +54,7 @@ class NewsBM25F(scoring.BM25F):
             n = max(n, searcher.doc_frequency("body", text))
         elif fieldname in NAME_FIELDS:
             word = text.decode("utf-8") if isinstance(text, bytes) else text
-            stems = [t.text for t in searcher.schema["body"].analyzer(word)]
+            stems = forms(word, searcher.schema["body"].analyzer)
             if stems:
                 n = max(n, searcher.doc_frequency("body", stems[0]))
         total = searcher.doc_count_all()

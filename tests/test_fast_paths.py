@@ -322,7 +322,8 @@ def test_plain_words_parse_as_the_parser_parses_them(business, monkeypatch):
         for text in texts:
             for match in ("all", "any"):
                 got = parse_query(text, schema, reader, match)
-                fast += query_module._plain_query(query_module.clean_text(text), schema, match) is not None
+                cleaned = query_module.clean_text(text)
+                fast += query_module._plain_query(cleaned, schema, match, cleaned, reader) is not None
                 with monkeypatch.context() as patched:
                     patched.setattr(query_module, "_plain_query", lambda *args: None)
                     assert got == parse_query(text, schema, reader, match), (text, match)
