@@ -10,6 +10,7 @@ only our own <mark> tags raw; safe in element content, never put it in an attrib
 terminal text (words in bold when the output is a terminal)."""
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ MIN_SECOND = 70
 BETWEEN = " … "
 ELLIPSIS = "…"
 _WS = re.compile(r"\s+")
+_MARK_TAGS = re.compile("</?mark>")
 # A sentence ends at . ! ? (and closing quotes or brackets) before a capital, digit or
 # opening quote; or at a line break. "Mr. Smith" and "U.S. officials" do not end one.
 # Both ends start with one character of [.!?\n], consumed first and the lookbehinds tested
@@ -82,13 +84,12 @@ class _Span:
 
 
 class _Sentence:
-    """A sentence's bounds and the spans in it; a plain class with slots, as ~15 are made
-    for every hit shown."""
+    """A sentence's bounds, its number in the text and the spans in it."""
 
-    __slots__ = ("start", "end", "spans", "keys", "score")
+    __slots__ = ("start", "end", "number", "spans", "keys", "score")
 
-    def __init__(self, start: int, end: int) -> None:
-        self.start, self.end = start, end
+    def __init__(self, start: int, end: int, number: int = 0) -> None:
+        self.start, self.end, self.number = start, end, number
         self.spans: list[_Span] = []
         self.keys: set = set()
         self.score = 0.0
@@ -130,6 +131,12 @@ def match_spans(text: str, analyzer, marks: Marks) -> list[_Span]:
 def sentences(text: str, through: int | None = None) -> list[_Sentence]:
     """The sentences of `text`; with `through`, only the first ones up to the one holding
     that character position (at least one): no later sentence can hold a match before it."""
+    return [_Sentence(start, end, n) for n, (start, end) in enumerate(sentence_bounds(text, through))]
+
+
+def sentence_bounds(text: str, through: int | None = None) -> list[tuple[int, int]]:
+    """sentences() as (start, end) pairs: a snippet makes sentences only of the lead and
+    those holding a match, of the ~15 a body has."""
     out, start = [], 0
     for m in _SENTENCE_END.finditer(text):
         end = m.start(1)
@@ -138,12 +145,12 @@ def sentences(text: str, through: int | None = None) -> list[_Sentence]:
             while end > start and text[end - 1].isspace():
                 end -= 1
         if end > start:  # the sentence ends in its punctuation or a non-space before the break
-            out.append(_Sentence(start, end))
+            out.append((start, end))
         start = m.end()
         if through is not None and out and start >= through:
             return out
     if text[start:].strip():
-        out.append(_Sentence(start, len(text.rstrip())))
+        out.append((start, len(text.rstrip())))
     return out
 
 
@@ -187,19 +194,24 @@ def snippet(text: str, analyzer, marks: Marks, limit: int = SNIPPET_CHARS) -> st
     if _short(text, limit):
         return render(text, 0, len(text), spans)
     # Sentences past the last match are never shown: the lead or a sentence with a match is.
-    parts = sentences(text, through=spans[-1].end if spans else 0)
-    if not parts:
+    bounds = sentence_bounds(text, through=spans[-1].end if spans else 0)
+    if not bounds:
         return ""
-    at = 0
-    for sentence in parts:
-        while at < len(spans) and spans[at].end <= sentence.end:
-            if spans[at].start >= sentence.start:
-                sentence.spans.append(spans[at])
-            at += 1
-    lead = parts[0]
+    # Each span in the first sentence ending at or after it, if it starts there (spans
+    # across two sentences are in none).
+    ends = [end for _, end in bounds]
+    held: dict[int, _Sentence] = {}
+    for span in spans:
+        n = bisect.bisect_left(ends, span.end)
+        if n < len(bounds) and span.start >= bounds[n][0]:
+            sentence = held.get(n)
+            if sentence is None:
+                sentence = held[n] = _Sentence(*bounds[n], n)
+            sentence.spans.append(span)
+    lead = held.get(0) or _Sentence(*bounds[0], 0)
     # Only the lead and the sentences with a match can be chosen: any other scores 0 and
     # starts after the lead.
-    marked = [s for s in parts if s.spans]
+    marked = list(held.values())
     for sentence in marked:
         sentence.settle()
     best = max([lead, *marked], key=lambda s: (s.score, -s.start))
@@ -207,7 +219,7 @@ def snippet(text: str, analyzer, marks: Marks, limit: int = SNIPPET_CHARS) -> st
         best = lead  # the lead holds as much of the query: it is the better summary
     chosen = [best]
     fragments = [_fragment(text, spans, best, limit)]
-    room = limit - len(html.unescape(re.sub("</?mark>", "", fragments[0][0])))
+    room = limit - len(html.unescape(_MARK_TAGS.sub("", fragments[0][0])))
     if room >= MIN_SECOND:
         seen = best.keys
         others = [s for s in marked if s is not best and s.keys - seen]
@@ -222,7 +234,7 @@ def snippet(text: str, analyzer, marks: Marks, limit: int = SNIPPET_CHARS) -> st
         if n == 0:
             out = (ELLIPSIS + " " if cut_left else "") + body
         else:
-            adjacent = parts.index(chosen[i]) == parts.index(chosen[order[n - 1]]) + 1
+            adjacent = chosen[i].number == chosen[order[n - 1]].number + 1
             joined = not cut_left and not fragments[order[n - 1]][2] and adjacent
             out += (" " if joined else BETWEEN) + body
         if n == len(order) - 1 and cut_right:
