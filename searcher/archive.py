@@ -165,8 +165,8 @@ class Archive:
         self.index_dir = index_dir if isinstance(index_dir, IndexDir) else IndexDir(index_dir)
         self.time_limit = time_limit
         self._local = threading.local()
-        self._lexicon = spelling.Lexicon()
         self._tables = SharedTables()
+        self._lexicon = spelling.Lexicon(self._tables.segment_words)
         # After warm(): new commits are warmed by one thread at a time (held while it runs),
         # and searches go on with the commit they have until one newer is (see view).
         self._warm_commits = False

@@ -53,6 +53,10 @@ class SegmentTables:
                 table = self._tables.setdefault(key, table)
         return table
 
+    def words(self, leaf) -> dict[str, int]:
+        """The segment's word list (indexer/wordlists.py): each word's number of articles."""
+        return self.get(leaf, "words", read_words)
+
     def keep_only(self, segment_ids: set[str]) -> None:
         with self._lock:
             for key in [k for k in self._tables if k[0] not in segment_ids]:
@@ -244,7 +248,7 @@ class DocTables:
         DROPPED (entity_kinds)."""
         return self._table("entity_kinds", lambda: entity_kinds.archive_kinds(
             {kind: self.name_counts(reader, kind) for kind in entity_kinds.KINDS}, _body_frequency(reader, self._segments),
-            _form_frequency([self._segments.get(leaf, "words", read_words) for leaf in _leaves(reader)])))
+            _form_frequency([self._segments.words(leaf) for leaf in _leaves(reader)])))
 
     def docset(self, reader, key: str, docs: Callable[[], Iterable[int]]) -> bytearray:
         """The documents a filter matches as a bitmap, computed once per commit."""
@@ -268,6 +272,10 @@ class SharedTables:
         self._lock = threading.Lock()
         self._by_commit: dict[tuple, tuple[DocTables, set[str]]] = {}
         self._segments = SegmentTables()
+
+    def segment_words(self, leaf) -> dict[str, int]:
+        """A segment's word list, read once for the facets and the spelling alike."""
+        return self._segments.words(leaf)
 
     def for_reader(self, gen: object, reader) -> DocTables:
         key = (gen, reader.generation())
