@@ -52,6 +52,35 @@ def stories_of(count: int, docs: np.ndarray, keys: np.ndarray) -> array:
         story = joined
 
 
+def stories_grown(story: np.ndarray, old: list[tuple[np.ndarray, np.ndarray, int]], docs: np.ndarray,
+                  keys: np.ndarray, count: int) -> array:
+    """stories_of for `count` documents whose first len(story) are an earlier commit's,
+    unchanged, with those stories: `old` holds their segments' (document, key) pairs as
+    band_numbers gives them (sorted by key) with each segment's first document number, and
+    (`docs`, `keys`) the pairs of the later documents. Only the new keys are looked up in
+    the old segments, each found one joining its new document to the old document's story;
+    stories_of joins those few, and the old stories they join take the least of them (a
+    commit of 100 articles at 100,000: 1.4 million pairs sorted and joined again before)."""
+    out = np.arange(count, dtype=np.int64)
+    out[:len(story)] = story
+    nodes, node_keys = [docs], [keys]
+    for old_docs, old_keys, offset in old:
+        if not len(old_keys) or not len(keys):
+            continue
+        at = np.minimum(np.searchsorted(old_keys, keys), len(old_keys) - 1)
+        found = old_keys[at] == keys
+        nodes.append(story[old_docs[at[found]] + offset])
+        node_keys.append(keys[found])
+    ids, numbered = np.unique(np.concatenate(nodes), return_inverse=True)
+    if not len(ids):
+        return array("q", out.tobytes())
+    # Ascending ids: a joined set's least number stands for its least document.
+    least = ids[np.frombuffer(stories_of(len(ids), numbered.astype(np.int64), np.concatenate(node_keys)), dtype=np.int64)]
+    remap = np.arange(count, dtype=np.int64)
+    remap[ids] = least
+    return array("q", remap[out].tobytes())
+
+
 def members(story: Sequence[int]) -> dict[int, list[int]]:
     """The articles of each story that has more than one, ascending, by story: what a hit's
     story mates and an article's twins are looked up in, instead of every document."""

@@ -24,7 +24,7 @@ from indexer.wordlists import read_words
 
 from .name_codes import FacetCodes, NameCodes
 from .scoring import recency_factors
-from .stories import band_numbers, members, stories_of
+from .stories import band_numbers, members, stories_grown, stories_of
 
 # Filter document sets kept per commit (one byte per document each).
 MAX_CACHED_DOCSETS = 64
@@ -137,12 +137,16 @@ class DocTables:
     reader of that commit: any reader of the same commit numbers documents alike, and a
     thread may close its own."""
 
-    def __init__(self, segments: SegmentTables) -> None:
+    def __init__(self, segments: SegmentTables, earlier: tuple[list, array] | None = None) -> None:
         # Reentrant: some tables are built from others.
         self._lock = threading.RLock()
         self._segments = segments
         self._tables: dict[str, object] = {}
         self._docsets: dict[str, bytearray] = {}
+        # The commit before's (segment ids and first numbers, stories), until stories are
+        # built from them; and this commit's once they are (story_layout).
+        self._earlier = earlier
+        self.story_layout: list[tuple[str, int]] | None = None
 
     def _table(self, key: str, build: Callable[[], object]) -> object:
         table = self._tables.get(key)
@@ -193,19 +197,37 @@ class DocTables:
         """Each document's story (searcher/stories.py): articles sharing a band key are one.
         Each segment's keys are read as numbers once, and only the numbers kept (the keys as
         text were 82 of the 300 MB a warmed process held at 100,000 articles); a commit joins
-        its segments' arrays."""
+        its segments' arrays, or, when it only added segments to the commit before, whose
+        stories are built, looks only the new segments' keys up in the others."""
         def build() -> array:
-            docs, keys = [], []
+            parts = []  # (segment id, first document number, documents, keys)
             for leaf, offset in reader.leaf_readers():
                 if leaf.doc_count_all():
                     local, numbers = self._segments.get(leaf, "story_numbers", lambda leaf: band_numbers(
                         [tuple(split_names(v)) for v in _raw_column(leaf, "story")]))
-                    docs.append(local + offset)
-                    keys.append(numbers)
+                    parts.append((leaf.segment().segment_id(), offset, local, numbers))
+            layout = [(sid, offset) for sid, offset, _, _ in parts]
+            earlier, self._earlier = self._earlier, None
+            kept = len(earlier[0]) if earlier is not None and 0 < len(earlier[0]) <= len(layout) \
+                and layout[:len(earlier[0])] == earlier[0] else 0
+            new = parts[kept:]
             empty = np.zeros(0, dtype=np.int64)
-            return stories_of(reader.doc_count_all(), np.concatenate(docs) if docs else empty,
-                              np.concatenate(keys) if keys else empty)
+            docs = np.concatenate([local + offset for _, offset, local, _ in new]) if new else empty
+            keys = np.concatenate([numbers for _, _, _, numbers in new]) if new else empty
+            if kept:
+                story = stories_grown(np.frombuffer(earlier[1], dtype=np.int64),
+                                      [(local, numbers, offset) for _, offset, local, numbers in parts[:kept]],
+                                      docs, keys, reader.doc_count_all())
+            else:
+                story = stories_of(reader.doc_count_all(), docs, keys)
+            self.story_layout = layout
+            return story
         return self._table("stories", build)
+
+    def earlier(self) -> tuple[list, array] | None:
+        """What the next commit's stories can grow from: this one's segments and stories."""
+        story = self._tables.get("stories")
+        return (self.story_layout, story) if story is not None and self.story_layout is not None else None
 
     def story_members(self, reader) -> dict[int, list[int]]:
         """The articles of each story of more than one (searcher/stories.py)."""
@@ -283,7 +305,9 @@ class SharedTables:
             entry = self._by_commit.get(key)
             if entry is None:
                 segment_ids = {leaf.segment().segment_id() for leaf in _leaves(reader)}
-                entry = self._by_commit[key] = (DocTables(self._segments), segment_ids)
+                newest = next(reversed(self._by_commit.values()), None)
+                entry = self._by_commit[key] = (DocTables(self._segments, newest[0].earlier() if newest else None),
+                                                segment_ids)
                 for old in list(self._by_commit)[:-KEPT_COMMITS]:
                     del self._by_commit[old]
                 self._segments.keep_only(set().union(*(ids for _, ids in self._by_commit.values())))

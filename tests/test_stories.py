@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from indexer.stories import BANDS, story_bands
-from searcher.stories import leaders, story_of
+from searcher.stories import band_numbers, leaders, stories_grown, stories_of, story_of
 
 from .conftest import corpus
 
@@ -68,3 +68,65 @@ def test_stories_in_arrays_are_the_union_finds():
     bands = [tuple(filter(None, story_bands(b).split(","))) for b in bodies]
     assert list(story_of(bands)) == _union_find(bands)
     assert len(set(story_of(bands))) < len(bands)  # the set's twins are joined
+
+
+def test_stories_grown_from_the_commit_before_are_the_stories_of_every_pair():
+    """stories_grown (a commit that only adds segments) joins as stories_of over every
+    pair does: random segments of random keys, cut into earlier and later ones anywhere."""
+    import random
+
+    import numpy as np
+
+    rng = random.Random(4)
+    for _ in range(500):
+        keys = [format(k, "x") for k in range(rng.randrange(1, 60))]
+        segments = [[tuple(rng.sample(keys, min(len(keys), rng.randrange(0, 4)))) for _ in range(rng.randrange(30))]
+                    for _ in range(rng.randrange(1, 5))]
+        offsets = [sum(map(len, segments[:i])) for i in range(len(segments))]
+        parts = [band_numbers(s) for s in segments]
+        count = sum(map(len, segments))
+
+        def pairs(chosen):
+            empty = np.zeros(0, dtype=np.int64)
+            return (np.concatenate([d + offsets[i] for i, (d, _) in chosen]) if chosen else empty,
+                    np.concatenate([k for _, (_, k) in chosen]) if chosen else empty)
+
+        whole = stories_of(count, *pairs(list(enumerate(parts))))
+        cut = rng.randrange(len(segments) + 1)
+        before = sum(map(len, segments[:cut]))
+        earlier = np.frombuffer(stories_of(before, *pairs(list(enumerate(parts))[:cut])), dtype=np.int64)
+        grown = stories_grown(earlier, [(d, k, offsets[i]) for i, (d, k) in enumerate(parts[:cut])],
+                              *pairs(list(enumerate(parts))[cut:]), count)
+        assert grown == whole, (segments, cut)
+
+
+def test_a_commit_that_adds_articles_grows_the_stories_before_it(tmp_path, monkeypatch):
+    """After a commit that adds a twin of an indexed article and others, the archive's
+    stories are grown from the commit before (not every pair joined again) and are the
+    stories built whole: the twin joins its original's story."""
+    import shutil
+
+    from indexer.store import IndexDir
+    from indexer.writing import update_index
+    from searcher import Archive
+    from searcher.tables import DocTables
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for n in range(1, 60):
+        shutil.copy(corpus("bbc-news", "sport", f"{n:03d}.txt"), src / f"{n:03d}.txt")
+    root = tmp_path / "ix"
+    update_index([src], IndexDir(root), with_entities=False)
+    archive = Archive(root)
+    archive._warm_newest()
+    (src / "twin.txt").write_bytes(corpus("bbc-news", "sport", "012.txt").read_bytes())
+    for n in range(60, 70):
+        shutil.copy(corpus("bbc-news", "sport", f"{n:03d}.txt"), src / f"{n:03d}.txt")
+    assert update_index([src], IndexDir(root), with_entities=False).added == 11
+    grown = []
+    monkeypatch.setattr("searcher.tables.stories_grown", lambda *a: grown.append(1) or stories_grown(*a))
+    with archive.view() as view:
+        story = view.tables.stories(view.reader)
+        assert grown and story == DocTables(view.tables._segments).stories(view.reader)
+        number = {view.searcher.stored_fields(d)["id"]: d for d in range(view.reader.doc_count_all())}
+        assert story[number["twin.txt"]] == story[number["012.txt"]] == story[number["020.txt"]]
