@@ -30,6 +30,23 @@ class NameCodes:
         np.cumsum(lengths, out=offsets[1:])
         return cls(list(number), np.fromiter(map(number.__getitem__, flat), dtype=np.int64, count=len(flat)), offsets)
 
+    @classmethod
+    def joined(cls, parts: Sequence["NameCodes"]) -> "NameCodes":
+        """The NameCodes of segments' documents end to end, as of() numbers their names
+        (first seen first): each part's names renumbered, its numbers moved in numpy, so a
+        commit's tables cost its segments' distinct names, not their documents."""
+        number: dict[str, int] = {}
+        codes, lengths = [], []
+        for part in parts:
+            renumber = np.fromiter((number.setdefault(name, len(number)) for name in part.names),
+                                   dtype=np.int64, count=len(part.names))
+            codes.append(renumber[part.codes])
+            lengths.append(np.diff(part.offsets))
+        offsets = np.zeros(sum(map(len, lengths)) + 1, dtype=np.int64)
+        if lengths:
+            np.cumsum(np.concatenate(lengths), out=offsets[1:])
+        return cls(list(number), np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64), offsets)
+
     def counter(self, docs: np.ndarray) -> Counter:
         """counts(docs) as a Counter of the names."""
         found = self.counts(docs)

@@ -234,8 +234,19 @@ class DocTables:
         return self._table("story_members", lambda: members(self.stories(reader)))
 
     def name_codes(self, reader, kind: str) -> NameCodes:
-        """names_by_doc as arrays (searcher.name_codes), for counting."""
-        return self._table(f"codes:{kind}", lambda: NameCodes.of(self.names_by_doc(reader, kind)))
+        """names_by_doc as arrays (searcher.name_codes), for counting: each segment's made
+        once, a commit's joined from them."""
+        def leaf_codes(leaf) -> NameCodes:
+            return NameCodes.of(_leaf_names(kind)(leaf))
+        return self._table(f"codes:{kind}", lambda: NameCodes.joined(
+            [self._segments.get(leaf, f"codes:{kind}", leaf_codes) for leaf in _leaves(reader)]))
+
+    def month_codes(self, reader) -> NameCodes:
+        """months_by_doc as arrays, joined from each segment's like name_codes."""
+        def leaf_codes(leaf) -> NameCodes:
+            return NameCodes.of([(m,) if m else () for m in _months(self._segments.get(leaf, "dates", _leaf_dates))])
+        return self._table("codes:month", lambda: NameCodes.joined(
+            [self._segments.get(leaf, "codes:month", leaf_codes) for leaf in _leaves(reader)]))
 
     def live_docs(self, reader) -> np.ndarray:
         """The document numbers of the live articles, ascending."""
@@ -259,8 +270,8 @@ class DocTables:
         """The names of each facet kind and each article's month as one FacetCodes, names
         under the kind the archive gives them; built once per commit for every thread."""
         def build() -> FacetCodes:
-            months = NameCodes.of([(m,) if m else () for m in self.months_by_doc(reader)])
-            return FacetCodes.of({**{kind: self.name_codes(reader, kind) for kind in kinds}, "month": months},
+            return FacetCodes.of({**{kind: self.name_codes(reader, kind) for kind in kinds},
+                                  "month": self.month_codes(reader)},
                                  self.entity_kinds(reader), entity_kinds.KINDS)
         return self._table(f"facets:{','.join(kinds)}", build)
 

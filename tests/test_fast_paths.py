@@ -548,6 +548,22 @@ def test_a_words_form_starts_with_its_first_letter_folded(business):
         assert checked > 20_000
 
 
+def test_name_codes_joined_from_segments_are_those_of_every_document(business):
+    """A commit's name codes, joined from its segments' (two, with deletions), number and
+    place every name as NameCodes.of over every document's names does (months: see
+    test_search's commit test)."""
+    from searcher.name_codes import NameCodes
+
+    def same(a: NameCodes, b: NameCodes) -> bool:
+        return a.names == b.names and a.codes.tolist() == b.codes.tolist() and a.offsets.tolist() == b.offsets.tolist()
+
+    with business.view() as view:
+        assert len(view.reader.leaf_readers()) == 2
+        for kind in ("people", "organisations", "places", "section"):
+            assert same(view.tables.name_codes(view.reader, kind), NameCodes.of(view.names_by_doc(kind))), kind
+    assert same(NameCodes.joined([]), NameCodes.of([]))
+
+
 def test_facet_codes_count_as_the_regrouped_counter_of_the_names(business):
     """searcher.name_codes counts the facets' names of a set of matches in arrays, every
     facet field and the months in one pass, names already under the kind the archive gives

@@ -269,6 +269,16 @@ def test_a_commit_builds_tables_for_its_new_segment_only(articles_dir, tmp_path,
         assert view.months_by_doc() == fresh_view.months_by_doc()
         for kind in ("people", "organisations", "places", "section"):
             assert view.names_by_doc(kind) == fresh_view.names_by_doc(kind)
+        # Codes joined from the segments' are those of every document's names and months.
+        from searcher.name_codes import NameCodes
+
+        def parts(codes: NameCodes) -> tuple:
+            return codes.names, codes.codes.tolist(), codes.offsets.tolist()
+
+        months = NameCodes.of([(m,) if m else () for m in fresh_view.months_by_doc()])
+        assert parts(view.tables.month_codes(view.reader)) == parts(months) and "2026-02" in months.names
+        for kind in ("people", "organisations", "places"):
+            assert parts(view.tables.name_codes(view.reader, kind)) == parts(NameCodes.of(fresh_view.names_by_doc(kind)))
 
 
 def test_a_failed_reopen_neither_fails_twice_nor_poisons_the_thread(articles_dir, tmp_path, monkeypatch):
