@@ -141,6 +141,20 @@ def wait_for(driver, css, timeout=5.0):
     return WebDriverWait(driver, timeout).until(EC.visibility_of_element_located((By.CSS_SELECTOR, css)))
 
 
+def after_leaving(driver, act, css: str, timeout: float = 5.0):
+    """Do `act` (a click or a key that loads another page), wait until the page it leaves is
+    gone, then for `css` on the new one: the old page's own hits would answer at once, and
+    on a loaded machine the next page can come later than the click returns."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = driver.find_element(By.TAG_NAME, "html")
+    act()
+    WebDriverWait(driver, timeout).until(EC.staleness_of(page))
+    return wait_for(driver, css, timeout)
+
+
 def count_text(driver) -> str:
     from selenium.webdriver.common.by import By
 
@@ -179,8 +193,7 @@ def test_autocomplete_by_keyboard(server, browser):
     box.send_keys(Keys.ARROW_DOWN)
     assert box.get_attribute("aria-activedescendant") == "q-option-0"
     assert browser.find_element(By.ID, "q-option-0").get_attribute("aria-selected") == "true"
-    box.send_keys(Keys.ENTER)
-    wait_for(browser, ".hit")
+    after_leaving(browser, lambda: box.send_keys(Keys.ENTER), ".hit")
     assert browser.find_element(By.ID, "q").get_attribute("value") == '"Lloyd Austin"'
     first = browser.find_element(By.CSS_SELECTOR, ".hit h2").text
     assert "US, Russian military chiefs" in first or first == TWIN_HEADLINE
@@ -202,22 +215,18 @@ def test_facet_preset_newest_and_paging(server, browser):
     from selenium.webdriver.common.by import By
 
     browser.get(server + "/search?q=drone")
-    browser.find_element(By.LINK_TEXT, "Ukraine").click()
-    wait_for(browser, ".active-filters")
+    after_leaving(browser, browser.find_element(By.LINK_TEXT, "Ukraine").click, ".active-filters")
     assert count_text(browser) == "2 articles for “drone”"
-    browser.find_element(By.LINK_TEXT, "Past year").click()
-    wait_for(browser, ".hit")
+    after_leaving(browser, browser.find_element(By.LINK_TEXT, "Past year").click, ".hit")
     assert "range=year" in browser.current_url and "entity=Ukraine" in browser.current_url
-    browser.find_element(By.LINK_TEXT, "Newest").click()
-    wait_for(browser, ".hit")
+    after_leaving(browser, browser.find_element(By.LINK_TEXT, "Newest").click, ".hit")
     dates = [t.get_attribute("datetime") for t in browser.find_elements(By.CSS_SELECTOR, ".hit .meta time")]
     assert dates == sorted(dates, reverse=True) and len(dates) == 2
 
     browser.get(server + "/search?q=*&per_page=3")
     assert "Page 1 of 3" in browser.find_element(By.CSS_SELECTOR, ".pages").text
     first = [h.text for h in browser.find_elements(By.CSS_SELECTOR, ".hit h2")]
-    browser.find_element(By.ID, "next-page").click()
-    wait_for(browser, ".hit")
+    after_leaving(browser, browser.find_element(By.ID, "next-page").click, ".hit")
     assert "Page 2 of 3" in browser.find_element(By.CSS_SELECTOR, ".pages").text
     assert not set(first) & {h.text for h in browser.find_elements(By.CSS_SELECTOR, ".hit h2")}
 
@@ -226,8 +235,8 @@ def test_month_bar_narrows_the_dates(server, browser):
     from selenium.webdriver.common.by import By
 
     browser.get(server + "/search?q=drone")
-    browser.find_element(By.CSS_SELECTOR, '.chart a[aria-label^="December 2025"] rect').click()
-    wait_for(browser, ".hit")
+    after_leaving(browser, browser.find_element(By.CSS_SELECTOR, '.chart a[aria-label^="December 2025"] rect').click,
+                  ".hit")
     assert "since=2025-12-01" in browser.current_url
     assert count_text(browser) == "1 article for “drone”"
 
@@ -236,11 +245,9 @@ def test_did_you_mean(server, browser):
     from selenium.webdriver.common.by import By
 
     browser.get(server + "/search?q=dron")
-    wait_for(browser, "#search-instead").click()
-    link = wait_for(browser, "#did-you-mean")
+    link = after_leaving(browser, wait_for(browser, "#search-instead").click, "#did-you-mean")
     assert link.text == "drone"
-    link.click()
-    wait_for(browser, ".hit")
+    after_leaving(browser, link.click, ".hit")
     assert count_text(browser) == "3 articles for “drone”"
 
 
@@ -302,15 +309,13 @@ def test_oldest_sort_past_the_end_and_404(server, browser):
     from selenium.webdriver.common.by import By
 
     browser.get(server + "/search?q=*")
-    browser.find_element(By.LINK_TEXT, "Oldest").click()
-    wait_for(browser, ".hit")
+    after_leaving(browser, browser.find_element(By.LINK_TEXT, "Oldest").click, ".hit")
     dates = [t.get_attribute("datetime") for t in browser.find_elements(By.CSS_SELECTOR, ".hit .meta time")]
     assert dates == sorted(dates) and len(dates) >= 5
     browser.get(server + "/search?q=*&per_page=3&page=999")
     notice = wait_for(browser, "#past-end")
     assert "past the end" in notice.text and "3 pages" in notice.text
-    browser.find_element(By.ID, "last-page").click()
-    wait_for(browser, ".hit")
+    after_leaving(browser, browser.find_element(By.ID, "last-page").click, ".hit")
     assert "Page 3 of 3" in browser.find_element(By.CSS_SELECTOR, ".pages").text
     browser.get(server + "/no/such/page")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Page not found"
@@ -339,8 +344,7 @@ def test_selected_entity_is_marked_and_counts_are_singular(server, browser):
     browser.get(server + "/search?q=drone&entity=Ukraine")
     selected = browser.find_elements(By.CSS_SELECTOR, ".facet a[aria-current=true]")
     assert [a.text for a in selected] == ["✓ Ukraine"]
-    selected[0].click()
-    wait_for(browser, ".hit")
+    after_leaving(browser, selected[0].click, ".hit")
     assert "entity=" not in browser.current_url and count_text(browser) == "3 articles for “drone”"
     browser.get(server + "/search?q=kettle")
     assert count_text(browser) == "1 article for “kettle”"
