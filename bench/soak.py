@@ -162,8 +162,9 @@ def main() -> int:
         if visible:
             print(f"{'visible after commit':28} median {statistics.median(visible):.2f} s, max {max(visible):.2f} s")
         # A request "after a commit" overlaps the second that follows one.
-        after = [d for t, d in zip(started, latencies) if any(c <= t + d and t <= c + 1.0 for c in committed_at)]
-        rest = [d for t, d in zip(started, latencies) if not any(c <= t + d and t <= c + 1.0 for c in committed_at)]
+        after, rest = [], []
+        for t, d in zip(started, latencies):
+            (after if any(c <= t + d and t <= c + 1.0 for c in committed_at) else rest).append(d)
         if after and rest:
             print(f"{'slowest 1 s after a commit':28} {max(after) * 1000:.0f} ms ({len(after)} requests); "
                   f"the rest: slowest {max(rest) * 1000:.0f} ms, p99 {sorted(rest)[int(len(rest) * 0.99)] * 1000:.0f} ms")
