@@ -27,7 +27,6 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from spellchecker import SpellChecker
 
-from indexer.wordlists import read_words
 
 from .tokens import forms, unstemmed_forms
 
@@ -52,7 +51,7 @@ class Lexicon:
     the archive passes its tables', which the facets' name kinds read too (a copy of its
     own took 44 MB of a warmed process at 100,000 articles)."""
 
-    def __init__(self, words: Callable[[object], dict[str, int]] = read_words) -> None:
+    def __init__(self, words: Callable[[object], dict[str, int]]) -> None:
         self._words = words
         self._segments: dict[str, tuple[dict[str, int], dict[str, list[str]]]] = {}
         self._lock = threading.Lock()

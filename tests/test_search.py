@@ -405,8 +405,8 @@ def test_warm_builds_what_the_first_searches_would(examples_index, monkeypatch):
         return self._tables[key]
 
     monkeypatch.setattr(tables.DocTables, "_table", no_build)
+    # Segment tables, the spelling's word lists among them, only as warm() left them.
     monkeypatch.setattr(tables.SegmentTables, "get", lambda self, leaf, name, build: self._tables[(leaf.segment().segment_id(), name)])
-    monkeypatch.setattr(spelling, "read_words", lambda leaf: pytest.fail("a word list read after warm()"))
     monkeypatch.setattr(spelling, "SpellChecker", lambda **kw: pytest.fail("the dictionary loaded after warm()"))
     found = []
 
